@@ -1,0 +1,33 @@
+{
+    "name": "AI COO",
+    "summary": "AI-proposed business actions, approved in one click and executed for real",
+    "version": "18.0.1.0.0",
+    "category": "Productivity",
+    "website": "https://github.com/aiom/aiom_coo",
+    "author": "aiom_coo developers",
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    # crm, account and project stay optional: analyzers and demo data look them up at run time.
+    "depends": ["mail", "base_setup"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/aiom_coo_groups.xml",
+        "security/ir.model.access.csv",
+        "security/aiom_coo_rules.xml",
+        "data/mail_message_subtype_data.xml",
+        "data/res_users_data.xml",
+        "data/ir_cron_data.xml",
+        "views/aiom_action_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/aiom_coo_menus.xml",
+    ],
+    "demo": [
+        "demo/aiom_action_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "aiom_coo/static/src/tours/**/*",
+        ],
+    },
+}

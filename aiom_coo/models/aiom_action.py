@@ -1,0 +1,626 @@
+import logging
+import re
+
+from markupsafe import Markup
+from psycopg2 import OperationalError
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..exceptions import GuardrailViolation
+from ..references import UnresolvedReference, find_references, resolve
+from ..utils import pretty_json
+
+_logger = logging.getLogger(__name__)
+
+PENDING = "pending"
+APPROVED = "approved"
+EXECUTED = "executed"
+FAILED = "failed"
+REJECTED = "rejected"
+BLOCKED = "blocked"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+
+STATES = [
+    (PENDING, "Pending"),
+    (APPROVED, "Approved"),
+    (EXECUTED, "Executed"),
+    (FAILED, "Failed"),
+    (REJECTED, "Rejected"),
+    (BLOCKED, "Blocked"),
+    (CANCELLED, "Cancelled"),
+    (EXPIRED, "Expired"),
+]
+
+# Every legal move of the state machine; anything else raises UserError.
+TRANSITIONS = {
+    PENDING: {APPROVED, REJECTED, CANCELLED, EXPIRED},
+    APPROVED: {EXECUTED, FAILED},
+    FAILED: {APPROVED},
+}
+
+ACTION_TYPES = [
+    ("odoo_create", "Create a record"),
+    ("odoo_update", "Update records"),
+    ("odoo_search", "Search records"),
+    ("email_send", "Send an email"),
+    ("message_post", "Post a message"),
+    ("activity_schedule", "Schedule an activity"),
+    ("workflow", "Workflow (several steps)"),
+]
+
+STEP_NAME = re.compile(r"^[A-Za-z_]\w{0,63}$")
+
+# Fields that only the engine writes. Approvers have write access to actions (to decide on them),
+# so without this a JSON-RPC client could write state='executed' or a forged result directly.
+PROTECTED_FIELDS = {
+    "state",
+    "proposed_by_id",
+    "approved_by_id",
+    "approved_date",
+    "rejected_by_id",
+    "executed_date",
+    "result",
+    "error_message",
+    "attempt_count",
+}
+PLAN_FIELDS = {"action_type", "parameters", "step_ids"}
+PROPOSAL_KEYS = {
+    "name",
+    "action_type",
+    "parameters",
+    "steps",
+    "rationale",
+    "confidence",
+    "risk_level",
+    "priority",
+    "target",
+    "target_model",
+    "target_res_id",
+    "agent",
+    "idempotency_key",
+    "expires_at",
+    "source",
+    "company_id",
+}
+
+# An object cannot travel through JSON-RPC, so only server code can hold this context key.
+ENGINE = object()
+
+
+class AiomAction(models.Model):
+    _name = "aiom.action"
+    _description = "AI COO action"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "priority desc, create_date desc, id desc"
+    # Proposers (read-only on actions) may still comment on them.
+    _mail_post_access = "read"
+
+    name = fields.Char(required=True, tracking=True)
+    action_type = fields.Selection(ACTION_TYPES, required=True, default="odoo_create")
+    parameters = fields.Json(help="Parameters of a single-step action.")
+    step_ids = fields.One2many("aiom.action.step", "action_id", string="Plan", copy=True)
+    step_count = fields.Integer(compute="_compute_step_count")
+    state = fields.Selection(STATES, default=PENDING, required=True, readonly=True, tracking=True, index=True)
+    source = fields.Selection(
+        [("manual", "Manual"), ("api", "API"), ("analyzer", "Analyzer"), ("recommender", "Recommender")],
+        default="manual",
+        required=True,
+    )
+    rationale = fields.Text()
+    confidence = fields.Float(digits=(3, 2), default=0.5)
+    risk_level = fields.Selection(
+        [("low", "Low"), ("medium", "Medium"), ("high", "High")], default="medium", required=True, tracking=True
+    )
+    priority = fields.Selection([("0", "Normal"), ("1", "Important"), ("2", "High"), ("3", "Urgent")], default="0")
+    target_model = fields.Char(index=True)
+    target_res_id = fields.Integer(index=True)
+    target_ref = fields.Reference(selection="_selection_target_model", compute="_compute_target_ref", string="Target")
+    agent = fields.Char(index=True)
+    proposed_by_id = fields.Many2one(
+        "res.users", readonly=True, tracking=True, default=lambda self: self.env.user, ondelete="set null"
+    )
+    approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True, ondelete="set null")
+    rejected_by_id = fields.Many2one("res.users", readonly=True, tracking=True, ondelete="set null")
+    approved_date = fields.Datetime(readonly=True)
+    executed_date = fields.Datetime(readonly=True)
+    reject_reason = fields.Text(readonly=True)
+    result = fields.Json(readonly=True)
+    result_display = fields.Text(string="Result (JSON)", compute="_compute_result_display")
+    error_message = fields.Text(readonly=True)
+    attempt_count = fields.Integer(readonly=True)
+    idempotency_key = fields.Char(index=True, copy=False)
+    expires_at = fields.Datetime()
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company, ondelete="cascade"
+    )
+
+    _sql_constraints = [
+        (
+            "idempotency_key_company_unique",
+            "UNIQUE(company_id, idempotency_key)",
+            "An action with this idempotency key already exists in this company.",
+        ),
+        ("confidence_range", "CHECK(confidence >= 0 AND confidence <= 1)", "Confidence must be between 0 and 1."),
+    ]
+
+    # ------------------------------------------------------------------ computes
+
+    @api.model
+    def _selection_target_model(self):
+        # From the registry, not ir.model: reading ir.model needs administration rights.
+        return sorted(
+            (name, model._description)
+            for name, model in self.env.registry.items()
+            if not model._abstract and not model._transient
+        )
+
+    @api.depends("target_model", "target_res_id")
+    def _compute_target_ref(self):
+        for action in self:
+            has_target = action.target_model in self.env and action.target_res_id
+            action.target_ref = f"{action.target_model},{action.target_res_id}" if has_target else False
+
+    @api.depends("result")
+    def _compute_result_display(self):
+        for action in self:
+            action.result_display = pretty_json(action.result)
+
+    @api.depends("step_ids")
+    def _compute_step_count(self):
+        for action in self:
+            action.step_count = len(action.step_ids)
+
+    # ------------------------------------------------------------------ protection
+
+    def _engine(self):
+        return self.with_context(aiom_engine=ENGINE)
+
+    def _is_engine(self):
+        return self.env.context.get("aiom_engine") is ENGINE
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not self._is_engine():
+                self._check_not_protected(vals)
+            if not vals.get("step_ids") and vals.get("action_type", "odoo_create") != "workflow":
+                # A single-step action created from the form gets its one step here.
+                action_type = vals.get("action_type", "odoo_create")
+                vals["step_ids"] = [
+                    fields.Command.create(
+                        {"name": action_type, "action_type": action_type, "parameters": vals.get("parameters") or {}}
+                    )
+                ]
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self._is_engine():
+            self._check_not_protected(vals)
+            if PLAN_FIELDS & set(vals) and any(action.state != PENDING for action in self):
+                raise UserError(self.env._("Only a pending action's plan can be changed."))
+        result = super().write(vals)
+        if "parameters" in vals or "action_type" in vals:
+            for action in self.filtered(lambda a: a.action_type != "workflow" and len(a.step_ids) == 1):
+                action.step_ids.write(action._single_step_vals())
+        return result
+
+    def _check_not_protected(self, vals):
+        protected = PROTECTED_FIELDS & set(vals)
+        if protected:
+            raise AccessError(
+                self.env._(
+                    "Fields %s are set by the AI COO engine only; use the action's buttons or methods.",
+                    ", ".join(sorted(protected)),
+                )
+            )
+
+    def _single_step_vals(self):
+        return {"name": self.action_type, "action_type": self.action_type, "parameters": self.parameters or {}}
+
+    # ------------------------------------------------------------------ proposal
+
+    @api.model
+    @api.returns("self", lambda action: action.id)
+    def propose(self, vals):
+        """Validate a proposal, apply idempotency and guardrails, and store it.
+
+        A plan that violates a guardrail is stored as ``blocked`` with the reason; a malformed one
+        raises ValidationError and stores nothing.
+        """
+        if not isinstance(vals, dict):
+            raise ValidationError(self.env._("A proposal must be a JSON object."))
+        unknown = set(vals) - PROPOSAL_KEYS
+        if unknown:
+            raise ValidationError(self.env._("Unknown proposal fields: %s.", ", ".join(sorted(unknown))))
+        vals = dict(vals)
+        company_id = vals.get("company_id") or self.env.company.id
+        key = vals.get("idempotency_key")
+        if key:
+            existing = self.search([("idempotency_key", "=", key), ("company_id", "=", company_id)], limit=1)
+            if existing:
+                return existing
+        self._take_target(vals)
+        plan = self._plan_from_vals(vals)
+        self._check_proposal_values(vals)
+        error = None
+        try:
+            self._validate_plan(plan, vals.get("target_model"), vals.get("target_res_id"))
+        except GuardrailViolation as violation:
+            error = violation.args[0]
+        create_vals = {
+            **vals,
+            "company_id": company_id,
+            "action_type": plan[0]["action_type"] if len(plan) == 1 else "workflow",
+            "parameters": plan[0]["parameters"] if len(plan) == 1 else False,
+            "step_ids": [
+                fields.Command.create({**step, "sequence": index}) for index, step in enumerate(plan, start=1)
+            ],
+            "proposed_by_id": self.env.user.id,
+        }
+        create_vals.pop("steps", None)
+        if error:
+            create_vals.update(state=BLOCKED, error_message=error)
+        try:
+            with self.env.cr.savepoint():
+                action = self._engine().create(create_vals)
+        except Exception:
+            # Lost a race on the idempotency key: the other proposal wins.
+            existing = key and self.search([("idempotency_key", "=", key), ("company_id", "=", company_id)], limit=1)
+            if existing:
+                return existing
+            raise
+        if error:
+            action.message_post(body=self.env._("Blocked at proposal: %s", error))
+        return self.browse(action.id)
+
+    @api.model
+    def _take_target(self, vals):
+        target = vals.pop("target", None)
+        if target is not None:
+            if not isinstance(target, dict) or set(target) - {"model", "id"}:
+                raise ValidationError(self.env._("'target' must be an object with 'model' and 'id'."))
+            vals["target_model"], vals["target_res_id"] = target.get("model"), target.get("id")
+        model, res_id = vals.get("target_model"), vals.get("target_res_id")
+        if not model and not res_id:
+            return
+        if not isinstance(model, str) or model not in self.env:
+            raise ValidationError(self.env._("Target model %r does not exist.", model))
+        if not isinstance(res_id, int) or isinstance(res_id, bool) or not self.env[model].browse(res_id).exists():
+            raise ValidationError(self.env._("Target %(model)s record %(id)r does not exist.", model=model, id=res_id))
+
+    @api.model
+    def _plan_from_vals(self, vals):
+        steps = vals.pop("steps", None)
+        if steps is None:
+            return [
+                {
+                    "name": vals.get("action_type"),
+                    "action_type": vals.get("action_type"),
+                    "parameters": vals.get("parameters") or {},
+                }
+            ]
+        if not isinstance(steps, list) or not steps:
+            raise ValidationError(self.env._("'steps' must be a non-empty list."))
+        if vals.get("action_type") not in (None, "workflow") or vals.get("parameters"):
+            raise ValidationError(self.env._("Give either 'action_type' and 'parameters', or 'steps', not both."))
+        plan = []
+        for index, step in enumerate(steps, start=1):
+            if not isinstance(step, dict) or set(step) - {"name", "action_type", "parameters"}:
+                raise ValidationError(
+                    self.env._("Step %s must be an object with 'name', 'action_type' and 'parameters'.", index)
+                )
+            plan.append(
+                {
+                    "name": step.get("name") or f"step_{index}",
+                    "action_type": step.get("action_type"),
+                    "parameters": step.get("parameters") or {},
+                }
+            )
+        return plan
+
+    @api.model
+    def _check_proposal_values(self, vals):
+        if not isinstance(vals.get("name"), str) or not vals["name"].strip():
+            raise ValidationError(self.env._("A proposal needs a 'name': one line that says what it does."))
+        confidence = vals.get("confidence", 0.5)
+        if not isinstance(confidence, (int, float)) or isinstance(confidence, bool) or not 0 <= confidence <= 1:
+            raise ValidationError(self.env._("'confidence' must be a number between 0 and 1."))
+        for key, field_name in (("risk_level", "risk_level"), ("priority", "priority"), ("source", "source")):
+            allowed = [value for value, _label in self._fields[field_name].selection]
+            if key in vals and vals[key] not in allowed:
+                raise ValidationError(
+                    self.env._("%(key)r must be one of %(allowed)s.", key=key, allowed=", ".join(allowed))
+                )
+
+    @api.model
+    def _validate_plan(self, plan, target_model=None, target_res_id=None):
+        """Check each step's type, names, parameters and references (proposal and execution time)."""
+        handler = self.env["aiom.step.handler"]
+        known_types = {value for value, _label in self._fields["action_type"].selection} - {"workflow"}
+        seen = set()
+        for step in plan:
+            name, action_type = step["name"], step["action_type"]
+            if not isinstance(name, str) or not STEP_NAME.match(name):
+                raise ValidationError(self.env._("Step name %r must be a short identifier (letters, digits, _).", name))
+            if name in seen:
+                raise ValidationError(self.env._("Step name %r is used twice.", name))
+            if action_type not in known_types:
+                raise ValidationError(
+                    self.env._("Step %(name)r has unknown action type %(type)r.", name=name, type=action_type)
+                )
+            for path in find_references(step["parameters"]):
+                root, _dot, rest = path.partition(".")
+                if root == "steps" and rest.split(".")[0] not in seen:
+                    raise ValidationError(
+                        self.env._(
+                            "Step %(name)r refers to {{ %(path)s }}, which is not an earlier step.",
+                            name=name,
+                            path=path,
+                        )
+                    )
+                if root == "target" and not (target_model and target_res_id):
+                    raise ValidationError(
+                        self.env._(
+                            "Step %(name)r refers to {{ %(path)s }} but the action has no target.", name=name, path=path
+                        )
+                    )
+                if root not in ("steps", "target"):
+                    raise ValidationError(self.env._("Reference {{ %s }} must start with steps or target.", path))
+            try:
+                handler.validate(action_type, step["parameters"])
+            except ValidationError as error:
+                raise type(error)(self.env._("Step %(name)r: %(error)s", name=name, error=error.args[0])) from None
+            seen.add(name)
+
+    # ------------------------------------------------------------------ transitions
+
+    def _change_state(self, new_state, **vals):
+        """The one place where the state changes: refuses every move not in TRANSITIONS."""
+        for action in self:
+            if new_state not in TRANSITIONS.get(action.state, ()):
+                raise UserError(
+                    self.env._(
+                        "%(name)s cannot go from %(old)s to %(new)s.",
+                        name=action.display_name,
+                        old=dict(STATES)[action.state],
+                        new=dict(STATES)[new_state],
+                    )
+                )
+        self._engine().write({"state": new_state, **vals})
+
+    def _check_approver(self):
+        if not self.env.user.has_group("aiom_coo.group_aiom_approver"):
+            raise AccessError(self.env._("Only AI COO approvers can approve, reject or retry actions."))
+
+    def _lock(self, expected_states):
+        """Lock the action row so that concurrent approvals execute it once; re-check its state."""
+        self.ensure_one()
+        self.check_access("write")
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute("SELECT id FROM aiom_action WHERE id = %s FOR UPDATE NOWAIT", [self.id])
+        except (LockNotAvailable, SerializationFailure):
+            raise UserError(
+                self.env._("%s is being processed by someone else right now. Reload to see its new state.", self.name)
+            ) from None
+        self.invalidate_recordset()
+        if self.state not in expected_states:
+            raise UserError(
+                self.env._(
+                    "%(name)s is already %(state)s: it can no longer be approved.",
+                    name=self.name,
+                    state=dict(STATES)[self.state].lower(),
+                )
+            )
+        if self.expires_at and self.expires_at < fields.Datetime.now():
+            raise UserError(self.env._("%s expired and can no longer be approved.", self.name))
+
+    def action_approve(self):
+        """Approve and execute at once, with the rights of the approving user."""
+        self._check_approver()
+        for action in self:
+            action._lock({PENDING})
+            action._approve_and_run()
+        return True
+
+    def action_retry(self):
+        """Execute a failed action again; its earlier attempt left nothing behind."""
+        self._check_approver()
+        for action in self:
+            action._lock({FAILED})
+            action._approve_and_run()
+        return True
+
+    def action_reject(self, reason=None):
+        self._check_approver()
+        if reason is not None and not isinstance(reason, str):
+            raise ValidationError(self.env._("The reason must be a text."))
+        for action in self:
+            action._lock({PENDING})
+            action._change_state(REJECTED, rejected_by_id=self.env.uid, reject_reason=reason or False)
+            body = self.env._("Rejected by %(user)s.", user=self.env.user.name)
+            if reason:
+                body = self.env._("Rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
+            action.message_post(body=body, subtype_xmlid="aiom_coo.mt_action_rejected")
+        return True
+
+    def action_cancel(self):
+        self._check_approver()
+        for action in self:
+            action._lock({PENDING})
+            action._change_state(CANCELLED)
+        return True
+
+    def _expire(self):
+        self._change_state(EXPIRED)
+
+    def _approve_and_run(self):
+        self._change_state(
+            APPROVED,
+            approved_by_id=self.env.uid,
+            approved_date=fields.Datetime.now(),
+            attempt_count=self.attempt_count + 1,
+            error_message=False,
+        )
+        self._run()
+
+    # ------------------------------------------------------------------ execution
+
+    def _target_record(self):
+        if self.target_model in self.env and self.target_res_id:
+            return self.env[self.target_model].browse(self.target_res_id).exists() or None
+        return None
+
+    def _run(self):
+        """Run every step in one savepoint: all ORM changes commit together or none remain.
+
+        Deferred steps (email) run last, once every ORM step has succeeded, so a rolled-back action
+        never emails.
+        """
+        self.ensure_one()
+        handler = self.env["aiom.step.handler"]
+        steps = self.step_ids.sorted("sequence")
+        ordered = steps.filtered(lambda s: not handler.is_deferred(s.action_type)) + steps.filtered(
+            lambda s: handler.is_deferred(s.action_type)
+        )
+        scope = {"steps": {}, "target": self._target_record()}
+        results = {}
+        current = None
+        try:
+            with self.env.cr.savepoint():
+                for step in ordered:
+                    current = step
+                    parameters = resolve(step.parameters or {}, scope)
+                    self._validate_plan(
+                        [{"name": step.name, "action_type": step.action_type, "parameters": parameters}],
+                        self.target_model,
+                        self.target_res_id,
+                    )
+                    results[step.name] = handler.execute(step.action_type, parameters)
+                    scope["steps"][step.name] = results[step.name]
+                current = None
+                self._post_target_note(results)
+        except OperationalError:
+            # Lost connection, deadlock, serialization: let the transaction retry or fail as a whole.
+            raise
+        except Exception as error:  # noqa: BLE001 - any step error fails the action, never the caller
+            self._record_failure(steps, current, error)
+            return False
+        self._record_success(steps, results)
+        return True
+
+    def _record_success(self, steps, results):
+        for step in steps:
+            step._engine().write({"state": "done", "result": results.get(step.name), "error_message": False})
+        self._change_state(EXECUTED, executed_date=fields.Datetime.now(), result=results)
+        self.message_post(body=self._result_summary(steps, results), subtype_xmlid="aiom_coo.mt_action_executed")
+
+    def _record_failure(self, steps, failed_step, error):
+        reason = self._error_text(error)
+        if failed_step:
+            message = self.env._("Step %(step)r failed: %(reason)s", step=failed_step.name, reason=reason)
+        else:
+            message = reason
+        if not isinstance(error, (UserError, ValidationError, AccessError, UnresolvedReference)):
+            _logger.exception("AI COO action %s failed unexpectedly", self.id)
+        passed = True
+        for step in steps:
+            if step == failed_step:
+                passed = False
+                step._engine().write({"state": "failed", "error_message": reason, "result": False})
+            else:
+                step._engine().write(
+                    {"state": "pending" if passed else "skipped", "result": False, "error_message": False}
+                )
+        self._change_state(FAILED, error_message=message, result=False)
+        self.message_post(
+            body=self.env._("Execution failed, nothing was changed. %s", message),
+            subtype_xmlid="aiom_coo.mt_action_failed",
+        )
+
+    @api.model
+    def _error_text(self, error):
+        if isinstance(error, (UserError, ValidationError, AccessError, UnresolvedReference)):
+            return str(error.args[0]) if error.args else str(error)
+        return f"{type(error).__name__}: {error}"
+
+    def _result_summary(self, steps, results):
+        lines = Markup("").join(
+            Markup("<li>%s</li>") % self._step_summary(step, results.get(step.name) or {}) for step in steps
+        )
+        header = self.env._("Executed by %s:", self.env.user.name)
+        return Markup("<p>%s</p><ul>%s</ul>") % (header, lines)
+
+    def _step_summary(self, step, result):
+        """One readable line per step, with links to the records it touched."""
+        kind = step.action_type
+        if kind == "odoo_create":
+            record = self.env[result["model"]].browse(result["record_id"])
+            return Markup("%s %s") % (self.env._("Created %s", record._description), _link(record))
+        if kind == "odoo_update":
+            return self.env._(
+                "Updated %(count)s %(model)s record(s)",
+                count=result["count"],
+                model=self.env[result["model"]]._description,
+            )
+        if kind == "odoo_search":
+            return self.env._(
+                "Found %(count)s %(model)s record(s)",
+                count=result["count"],
+                model=self.env[result["model"]]._description,
+            )
+        if kind == "message_post":
+            message = self.env["mail.message"].browse(result["message_id"])
+            record = self.env[message.model].browse(message.res_id)
+            return Markup("%s %s") % (self.env._("Posted a message on"), _link(record))
+        if kind == "activity_schedule":
+            activity = self.env["mail.activity"].browse(result["activity_id"])
+            record = self.env[activity.res_model].browse(activity.res_id)
+            return Markup("%s %s") % (
+                self.env._("Scheduled activity %r on", activity.summary or activity.activity_type_id.name),
+                _link(record),
+            )
+        return self.env._("%(step)s: done", step=step.name)
+
+    def _post_target_note(self, results):
+        target = self._target_record()
+        if target is None or not hasattr(target, "message_post"):
+            return
+        body = Markup("%s %s") % (self.env._("AI COO action executed by %s:", self.env.user.name), _link(self))
+        target.message_post(body=body, subtype_xmlid="mail.mt_note", message_type="comment")
+
+    # ------------------------------------------------------------------ scheduled work
+
+    @api.model
+    def _cron_brain_loop(self, batch_size=200):
+        """Scheduled brain loop: today it expires stale proposals, batch by batch."""
+        stale = self.search(
+            [("state", "=", PENDING), ("expires_at", "!=", False), ("expires_at", "<", fields.Datetime.now())],
+            limit=batch_size,
+        )
+        stale._expire()
+        remaining = self.search_count(
+            [("state", "=", PENDING), ("expires_at", "!=", False), ("expires_at", "<", fields.Datetime.now())]
+        )
+        self.env["ir.cron"]._notify_progress(done=len(stale), remaining=remaining)
+
+    # ------------------------------------------------------------------ chatter
+
+    def _track_subtype(self, init_values):
+        self.ensure_one()
+        if "state" in init_values:
+            subtype = {
+                EXECUTED: "aiom_coo.mt_action_executed",
+                FAILED: "aiom_coo.mt_action_failed",
+                REJECTED: "aiom_coo.mt_action_rejected",
+            }.get(self.state)
+            if subtype:
+                return self.env.ref(subtype)
+        return super()._track_subtype(init_values)
+
+
+def _link(record):
+    return Markup('<a href="/odoo/%s/%s">%s</a>') % (record._name, record.id, record.display_name)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, a fresh test database with crm, account, project and aiom_coo (demo
+# data), the addon's Odoo tests through pytest-odoo (browser tours in headless Chromium) and the
+# end-to-end tests in tests/ against a live server. Exit status is non-zero on any failure.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+ensure_venv
+cd "$PROJECT_DIR"
+
+log "Lint: ruff and pylint-odoo (OCA mandatory checks)..."
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check --quiet .
+"$VENV/bin/pylint" --rcfile=.pylintrc-mandatory aiom_coo
+
+ensure_postgres
+TEST_DB="aiom_test_$$"
+LIFECYCLE_DB="${TEST_DB}_lifecycle"
+cleanup() {
+  local status=$?
+  db_psql -c "DROP DATABASE IF EXISTS \"$LIFECYCLE_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  db_psql -c "DROP DATABASE IF EXISTS \"$TEST_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$LOCAL_DIR/filestore/filestore/$TEST_DB" "$LOCAL_DIR/filestore/filestore/$LIFECYCLE_DB"
+  stop_postgres
+  exit "$status"
+}
+trap cleanup EXIT
+
+CONFIG="$LOCAL_DIR/odoo-test-$$.conf"
+write_odoo_config "$CONFIG" "$(free_port)"
+log "Creating test database $TEST_DB with crm, account, project and aiom_coo (about 2 minutes)..."
+# The business apps first, so that aiom_coo's demo data finds their records.
+odoo_bin -c "$CONFIG" -d "$TEST_DB" -i crm,account,project --stop-after-init --log-level=warn
+odoo_bin -c "$CONFIG" -d "$TEST_DB" -i aiom_coo --stop-after-init --log-level=warn
+# A copy for the upgrade/uninstall tests, taken while nothing is connected to the original.
+db_psql -c "CREATE DATABASE \"$LIFECYCLE_DB\" TEMPLATE \"$TEST_DB\""
+
+export AIOM_ODOO_CONFIG="$CONFIG" AIOM_TEST_DB="$TEST_DB" AIOM_LIFECYCLE_DB="$LIFECYCLE_DB"
+log "Running the tests..."
+"$VENV/bin/python" -m pytest aiom_coo/tests tests \
+  --odoo-config="$CONFIG" --odoo-database="$TEST_DB" --odoo-http --odoo-log-level=warn "$@"
