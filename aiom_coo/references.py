@@ -20,6 +20,11 @@ class UnresolvedReference(Exception):
         self.reason = reason
 
 
+def is_reference(value):
+    """True for a text that holds a reference, to be checked once resolved."""
+    return isinstance(value, str) and "{{" in value
+
+
 def find_references(value):
     """Yield every dotted path referenced in ``value`` (nested dicts and lists included)."""
     if isinstance(value, str):

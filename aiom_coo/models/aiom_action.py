@@ -488,6 +488,8 @@ class AiomAction(models.Model):
         )
         scope = {"steps": {}, "target": self._target_record()}
         results = {}
+        # Results of deferred steps (emails accepted by SMTP2GO): a rollback cannot undo them.
+        outside_effects = {}
         current = None
         try:
             with self.env.cr.savepoint():
@@ -499,15 +501,18 @@ class AiomAction(models.Model):
                         self.target_model,
                         self.target_res_id,
                     )
-                    results[step.name] = handler.execute(step.action_type, parameters)
+                    results[step.name] = handler.execute(step, parameters)
                     scope["steps"][step.name] = results[step.name]
+                    if handler.is_deferred(step.action_type):
+                        outside_effects[step.name] = results[step.name]
                 current = None
-                self._post_target_note(results)
+                self._post_target_note(steps, results)
         except OperationalError:
             # Lost connection, deadlock, serialization: let the transaction retry or fail as a whole.
             raise
         except Exception as error:  # noqa: BLE001 - any step error fails the action, never the caller
-            self._record_failure(steps, current, error)
+            # What left the database (an accepted email) stays true after the rollback.
+            self._record_failure(steps, current, error, outside_effects)
             return False
         self._record_success(steps, results)
         return True
@@ -518,7 +523,7 @@ class AiomAction(models.Model):
         self._change_state(EXECUTED, executed_date=fields.Datetime.now(), result=results)
         self.message_post(body=self._result_summary(steps, results), subtype_xmlid="aiom_coo.mt_action_executed")
 
-    def _record_failure(self, steps, failed_step, error):
+    def _record_failure(self, steps, failed_step, error, kept_results):
         reason = self._error_text(error)
         if failed_step:
             message = self.env._("Step %(step)r failed: %(reason)s", step=failed_step.name, reason=reason)
@@ -531,11 +536,13 @@ class AiomAction(models.Model):
             if step == failed_step:
                 passed = False
                 step._engine().write({"state": "failed", "error_message": reason, "result": False})
+            elif step.name in kept_results:
+                step._engine().write({"state": "done", "result": kept_results[step.name], "error_message": False})
             else:
                 step._engine().write(
                     {"state": "pending" if passed else "skipped", "result": False, "error_message": False}
                 )
-        self._change_state(FAILED, error_message=message, result=False)
+        self._change_state(FAILED, error_message=message, result=kept_results or False)
         self.message_post(
             body=self.env._("Execution failed, nothing was changed. %s", message),
             subtype_xmlid="aiom_coo.mt_action_failed",
@@ -548,11 +555,13 @@ class AiomAction(models.Model):
         return f"{type(error).__name__}: {error}"
 
     def _result_summary(self, steps, results):
-        lines = Markup("").join(
+        header = self.env._("Executed by %s:", self.env.user.name)
+        return Markup("<p>%s</p><ul>%s</ul>") % (header, self._summary_lines(steps, results))
+
+    def _summary_lines(self, steps, results):
+        return Markup("").join(
             Markup("<li>%s</li>") % self._step_summary(step, results.get(step.name) or {}) for step in steps
         )
-        header = self.env._("Executed by %s:", self.env.user.name)
-        return Markup("<p>%s</p><ul>%s</ul>") % (header, lines)
 
     def _step_summary(self, step, result):
         """One readable line per step, with links to the records it touched."""
@@ -583,13 +592,25 @@ class AiomAction(models.Model):
                 self.env._("Scheduled activity %r on", activity.summary or activity.activity_type_id.name),
                 _link(record),
             )
+        if kind == "email_send":
+            text = self.env._(
+                "Emailed %(subject)r to %(recipients)s (SMTP2GO email id %(email_id)s)",
+                subject=result["subject"],
+                recipients=", ".join(result["recipients"]),
+                email_id=result["email_id"],
+            )
+            if result.get("already_sent"):
+                text += " " + self.env._("(accepted in an earlier attempt, not sent again)")
+            return text
         return self.env._("%(step)s: done", step=step.name)
 
-    def _post_target_note(self, results):
+    def _post_target_note(self, steps, results):
+        """Tell the target record what was done to it, with a link back to the action."""
         target = self._target_record()
         if target is None or not hasattr(target, "message_post"):
             return
-        body = Markup("%s %s") % (self.env._("AI COO action executed by %s:", self.env.user.name), _link(self))
+        header = Markup("%s %s") % (self.env._("AI COO action executed by %s:", self.env.user.name), _link(self))
+        body = Markup("<p>%s</p><ul>%s</ul>") % (header, self._summary_lines(steps, results))
         target.message_post(body=body, subtype_xmlid="mail.mt_note", message_type="comment")
 
     # ------------------------------------------------------------------ scheduled work

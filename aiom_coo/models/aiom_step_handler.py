@@ -8,6 +8,7 @@ from odoo.osv import expression
 from odoo.tools import json_default
 
 from ..exceptions import GuardrailViolation
+from ..references import is_reference
 
 SEARCH_LIMIT_DEFAULT = 80
 SEARCH_LIMIT_MAX = 500
@@ -39,9 +40,9 @@ class AiomStepHandler(models.AbstractModel):
         validator(parameters)
 
     @api.model
-    def execute(self, action_type, parameters):
-        """Run one step with the current user's rights; return its JSON-ready result."""
-        result = getattr(self, f"_execute_{action_type}")(parameters)
+    def execute(self, step, parameters):
+        """Run ``step`` with the current user's rights and resolved ``parameters``; return its JSON result."""
+        result = getattr(self, f"_execute_{step.action_type}")(step, parameters)
         # Results are stored as JSON: dates and recordsets become plain values.
         return json.loads(json.dumps(result, default=json_default))
 
@@ -52,7 +53,7 @@ class AiomStepHandler(models.AbstractModel):
 
     @api.model
     def _deferred_types(self):
-        return {"email_send"}
+        return set()
 
     # ------------------------------------------------------------------ shared checks
 
@@ -116,7 +117,7 @@ class AiomStepHandler(models.AbstractModel):
     @api.model
     def _check_record_id(self, parameters, key="res_id"):
         res_id = parameters.get(key)
-        if not (isinstance(res_id, int) and not isinstance(res_id, bool) and res_id > 0) and not _is_reference(res_id):
+        if not (isinstance(res_id, int) and not isinstance(res_id, bool) and res_id > 0) and not is_reference(res_id):
             raise ValidationError(self.env._("Parameter %r must be a record id.", key))
 
     @api.model
@@ -145,7 +146,7 @@ class AiomStepHandler(models.AbstractModel):
         self._check_values(self._model(parameters), parameters.get("values"))
 
     @api.model
-    def _execute_odoo_create(self, parameters):
+    def _execute_odoo_create(self, step, parameters):
         record = self.env[parameters["model"]].create(parameters["values"])
         return {"model": record._name, "record_id": record.id}
 
@@ -159,15 +160,15 @@ class AiomStepHandler(models.AbstractModel):
         if (ids is None) == (domain is None):
             raise ValidationError(self.env._("Give either 'ids' or 'domain' to say which records to update."))
         if ids is not None and not (
-            _is_reference(ids)
-            or (isinstance(ids, list) and ids and all(isinstance(i, int) or _is_reference(i) for i in ids))
+            is_reference(ids)
+            or (isinstance(ids, list) and ids and all(isinstance(i, int) or is_reference(i) for i in ids))
         ):
             raise ValidationError(self.env._("Parameter 'ids' must be a non-empty list of record ids."))
         if domain is not None:
             self._check_domain(model, domain)
 
     @api.model
-    def _execute_odoo_update(self, parameters):
+    def _execute_odoo_update(self, step, parameters):
         model = self.env[parameters["model"]]
         if parameters.get("ids") is not None:
             ids = parameters["ids"] if isinstance(parameters["ids"], list) else [parameters["ids"]]
@@ -202,7 +203,7 @@ class AiomStepHandler(models.AbstractModel):
                 raise ValidationError(error.args[0]) from None
 
     @api.model
-    def _execute_odoo_search(self, parameters):
+    def _execute_odoo_search(self, step, parameters):
         model = self.env[parameters["model"]]
         records = model.search_read(
             parameters.get("domain", []),
@@ -225,7 +226,7 @@ class AiomStepHandler(models.AbstractModel):
             raise ValidationError(self.env._("Parameter 'subtype' must be 'note' or 'comment'."))
 
     @api.model
-    def _execute_message_post(self, parameters):
+    def _execute_message_post(self, step, parameters):
         subtype = parameters.get("subtype", "note")
         # A plain str body is escaped by message_post: AI text never becomes markup.
         message = self._record(parameters).message_post(
@@ -245,7 +246,7 @@ class AiomStepHandler(models.AbstractModel):
         self._check_record_id(parameters)
         self._check_text(parameters, "summary", required=False)
         self._activity_type(parameters)
-        if "date_deadline" in parameters and not _is_reference(parameters["date_deadline"]):
+        if "date_deadline" in parameters and not is_reference(parameters["date_deadline"]):
             try:
                 fields.Date.to_date(parameters["date_deadline"])
             except (TypeError, ValueError):
@@ -254,7 +255,7 @@ class AiomStepHandler(models.AbstractModel):
         if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3650:
             raise ValidationError(self.env._("Parameter 'days' must be a number of days between 0 and 3650."))
         user_id = parameters.get("user_id")
-        if user_id is not None and not isinstance(user_id, int) and not _is_reference(user_id):
+        if user_id is not None and not isinstance(user_id, int) and not is_reference(user_id):
             raise ValidationError(self.env._("Parameter 'user_id' must be a user id."))
 
     @api.model
@@ -266,7 +267,7 @@ class AiomStepHandler(models.AbstractModel):
         return xmlid
 
     @api.model
-    def _execute_activity_schedule(self, parameters):
+    def _execute_activity_schedule(self, step, parameters):
         deadline = parameters.get("date_deadline")
         if deadline:
             deadline = fields.Date.to_date(deadline)
@@ -282,23 +283,3 @@ class AiomStepHandler(models.AbstractModel):
             **extra,
         )
         return {"activity_id": activity.id}
-
-    # ------------------------------------------------------------------ email_send
-
-    @api.model
-    def _validate_email_send(self, parameters):
-        recipients = parameters.get("to")
-        if not (isinstance(recipients, list) and recipients) and not _is_reference(recipients):
-            raise ValidationError(self.env._("Parameter 'to' must be a non-empty list of email addresses."))
-        self._check_text(parameters, "subject")
-        if not parameters.get("body") and not parameters.get("html"):
-            raise ValidationError(self.env._("Give the email a 'body' or an 'html' text."))
-
-    @api.model
-    def _execute_email_send(self, parameters):
-        # The SMTP2GO client plugs in here; until configured nothing is sent.
-        raise UserError(self.env._("SMTP2GO API key is not configured"))
-
-
-def _is_reference(value):
-    return isinstance(value, str) and "{{" in value

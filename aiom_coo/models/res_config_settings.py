@@ -1,9 +1,37 @@
-from odoo import fields, models
+import os
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..smtp2go import DEFAULT_BASE_URL, REGIONAL_BASE_URLS, Smtp2goClient, Smtp2goError
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    aiom_smtp2go_api_key = fields.Char(
+        string="SMTP2GO API key",
+        config_parameter="aiom_coo.smtp2go_api_key",
+        help="Falls back to the SMTP2GO_API_KEY environment variable when empty.",
+    )
+    aiom_smtp2go_base_url = fields.Char(
+        string="SMTP2GO API URL",
+        config_parameter="aiom_coo.smtp2go_base_url",
+        default=DEFAULT_BASE_URL,
+        help="Global or regional host: " + ", ".join(REGIONAL_BASE_URLS),
+    )
+    aiom_default_sender = fields.Char(
+        string="Default sender",
+        config_parameter="aiom_coo.default_sender",
+        help="A sender address verified in SMTP2GO, used when an email step names none.",
+    )
+    aiom_max_recipients = fields.Integer(
+        string="Maximum recipients per email", config_parameter="aiom_coo.max_recipients", default=50
+    )
+    aiom_smtp2go_timeout = fields.Float(
+        string="SMTP2GO timeout (seconds)", config_parameter="aiom_coo.smtp2go_timeout", default=10.0
+    )
+    aiom_smtp2go_env_key = fields.Boolean(compute="_compute_aiom_smtp2go_env_key")
     aiom_autonomy_level = fields.Selection(
         [
             ("suggest", "Suggest: every action waits for a person"),
@@ -19,3 +47,43 @@ class ResConfigSettings(models.TransientModel):
         default=0.9,
         config_parameter="aiom_coo.auto_confidence_threshold",
     )
+
+    @api.depends("aiom_smtp2go_api_key")
+    def _compute_aiom_smtp2go_env_key(self):
+        for settings in self:
+            settings.aiom_smtp2go_env_key = bool(os.environ.get("SMTP2GO_API_KEY"))
+
+    def action_aiom_send_test_email(self):
+        """Send a test email to the current user with the settings as saved, and say what happened."""
+        self.ensure_one()
+        self.execute()  # save first, like Odoo's own "Test connection" buttons
+        recipient = self.env.user.email
+        if not recipient:
+            raise UserError(self.env._("Set an email address on your user to receive the test email."))
+        sender = self.aiom_default_sender or recipient
+        try:
+            client = Smtp2goClient(
+                self.aiom_smtp2go_api_key or os.environ.get("SMTP2GO_API_KEY"),
+                base_url=self.aiom_smtp2go_base_url or DEFAULT_BASE_URL,
+                timeout=self.aiom_smtp2go_timeout or 10.0,
+                max_retries=0,
+            )
+            accepted = client.send(
+                sender=sender,
+                to=[recipient],
+                subject=self.env._("AI COO test email"),
+                text_body=self.env._("SMTP2GO is configured correctly for AI COO."),
+            )
+        except Smtp2goError as error:
+            raise UserError(self.env._("The test email failed: %s", error)) from None
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Test email sent"),
+                "message": self.env._(
+                    "SMTP2GO accepted the email to %(to)s (email id %(id)s).", to=recipient, id=accepted["email_id"]
+                ),
+            },
+        }

@@ -1,0 +1,53 @@
+from odoo import api, fields, models
+
+
+class AiomEmailReceipt(models.Model):
+    """Proof that SMTP2GO accepted a step's email, kept even when the action rolls back.
+
+    Receipts are written from their own transaction right after SMTP2GO answers, so that neither a
+    rolled-back action nor a crashed worker can make a retry send the same email twice. They hold
+    plain ids rather than foreign keys for the same reason: the row must not wait on the action's
+    own transaction.
+    """
+
+    _name = "aiom.email.receipt"
+    _description = "AI COO email receipt"
+    _order = "id desc"
+    _rec_name = "email_id"
+
+    action_id = fields.Integer(required=True, index=True, readonly=True)
+    step_id = fields.Integer(required=True, index=True, readonly=True)
+    email_id = fields.Char(string="SMTP2GO email id", required=True, readonly=True)
+    request_id = fields.Char(string="SMTP2GO request id", readonly=True)
+    recipients = fields.Char(readonly=True)
+    subject = fields.Char(readonly=True)
+    result = fields.Json(readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
+
+    @api.model
+    def _accepted_result(self, step):
+        """The result SMTP2GO gave for ``step`` in an earlier attempt, or None.
+
+        Read through a fresh transaction: a receipt committed after this transaction began (by a
+        worker that crashed, or by the attempt that just rolled back) must still be seen.
+        """
+        with self.env.registry.cursor() as cr:
+            receipt = self.env(cr=cr)["aiom.email.receipt"].search([("step_id", "=", step.id)], limit=1)
+            return dict(receipt.result) if receipt else None
+
+    @api.model
+    def _store(self, step, result):
+        """Commit a receipt at once, in a transaction of its own, as the current user."""
+        with self.env.registry.cursor() as cr:
+            self.env(cr=cr)["aiom.email.receipt"].create(
+                {
+                    "action_id": step.action_id.id,
+                    "step_id": step.id,
+                    "email_id": result["email_id"],
+                    "request_id": result.get("request_id"),
+                    "recipients": ", ".join(result["recipients"]),
+                    "subject": result.get("subject"),
+                    "result": result,
+                    "company_id": step.action_id.company_id.id,
+                }
+            )
