@@ -4,5 +4,6 @@ from . import (
     aiom_email_receipt,
     aiom_step_handler,
     aiom_step_handler_email,
+    ir_http,
     res_config_settings,
 )

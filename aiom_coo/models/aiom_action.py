@@ -1,5 +1,6 @@
 import logging
 import re
+from datetime import datetime, timezone
 
 from markupsafe import Markup
 from psycopg2 import OperationalError
@@ -325,6 +326,11 @@ class AiomAction(models.Model):
     def _check_proposal_values(self, vals):
         if not isinstance(vals.get("name"), str) or not vals["name"].strip():
             raise ValidationError(self.env._("A proposal needs a 'name': one line that says what it does."))
+        for key in ("rationale", "agent", "idempotency_key", "target_model"):
+            if vals.get(key) is not None and not isinstance(vals[key], str):
+                raise ValidationError(self.env._("%r must be a text.", key))
+        if vals.get("expires_at") is not None:
+            vals["expires_at"] = self._parse_utc(vals["expires_at"], "expires_at")
         confidence = vals.get("confidence", 0.5)
         if not isinstance(confidence, (int, float)) or isinstance(confidence, bool) or not 0 <= confidence <= 1:
             raise ValidationError(self.env._("'confidence' must be a number between 0 and 1."))
@@ -334,6 +340,22 @@ class AiomAction(models.Model):
                 raise ValidationError(
                     self.env._("%(key)r must be one of %(allowed)s.", key=key, allowed=", ".join(allowed))
                 )
+
+    @api.model
+    def _parse_utc(self, value, key):
+        """An ISO-8601 date and time (with or without offset; naive means UTC) as Odoo's naive UTC."""
+        if isinstance(value, datetime):
+            parsed = value
+        else:
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except (AttributeError, TypeError, ValueError):
+                raise ValidationError(
+                    self.env._("%r must be an ISO-8601 date and time, e.g. 2026-12-01T09:00:00Z.", key)
+                ) from None
+        if parsed.tzinfo:
+            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        return parsed
 
     @api.model
     def _validate_plan(self, plan, target_model=None, target_res_id=None):

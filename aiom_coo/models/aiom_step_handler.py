@@ -90,6 +90,8 @@ class AiomStepHandler(models.AbstractModel):
             raise ValidationError(self.env._("Parameter 'domain' must be a list."))
         try:
             for leaf in expression.normalize_domain(domain):
+                if leaf in (expression.TRUE_LEAF, expression.FALSE_LEAF):
+                    continue
                 if isinstance(leaf, (list, tuple)):
                     if len(leaf) != 3 or not isinstance(leaf[0], str):
                         raise ValueError(leaf)

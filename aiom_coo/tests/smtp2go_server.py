@@ -117,7 +117,7 @@ def _handler_for(fake):
                 self.end_headers()
                 self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout): nothing to answer to
+                self.close_connection = True  # the client gave up (timeout): nothing to answer to
 
     return Handler
 

@@ -68,6 +68,10 @@ class TestExecution(AiomCase):
         result = action.result["odoo_search"]
         self.assertEqual(result["count"], 1)
         self.assertEqual(result["records"][0]["email"], "azure@example.com")
+        everything = self.approve(
+            self.propose(action_type="odoo_search", parameters={"model": "res.partner", "limit": 2})
+        )
+        self.assertEqual(everything.result["odoo_search"]["count"], 2, "no domain means every record, up to the limit")
 
     def test_message_post_and_activity(self):
         """message_post posts an escaped note; activity_schedule plans an activity for a user."""

@@ -1,0 +1,210 @@
+"""The JSON-RPC API over real HTTP against a live server, as an integrator's agent uses it."""
+
+import uuid
+
+import requests
+
+from .conftest import JsonRpcClient
+
+PROPOSE = "/aiom/api/v1/actions/propose"
+SEARCH = "/aiom/api/v1/actions/search"
+GET = "/aiom/api/v1/actions/get"
+APPROVE = "/aiom/api/v1/actions/approve"
+REJECT = "/aiom/api/v1/actions/reject"
+COMPAT = "/api/ai-coo/approve-action"
+
+
+def unique(text):
+    return f"{text} {uuid.uuid4().hex[:8]}"
+
+
+def create_partner_proposal(name, **extra):
+    return {
+        "name": f"Create contact {name}",
+        "action_type": "odoo_create",
+        "parameters": {"model": "res.partner", "values": {"name": name}},
+        "rationale": "Signed the last purchase order",
+        "confidence": 0.8,
+        "risk_level": "low",
+        "agent": "e2e-agent",
+        **extra,
+    }
+
+
+def test_propose_get_and_approve(approver_api, admin_rpc, api_users):
+    """Propose, read back and approve; the partner exists for another user afterwards."""
+    name = unique("Jane Brooks")
+    proposed = approver_api.call(PROPOSE, **create_partner_proposal(name))
+    assert proposed["state"] == "pending" and proposed["error_message"] is None
+    action = approver_api.call(GET, id=proposed["id"])
+    assert action["name"] == f"Create contact {name}"
+    assert action["source"] == "api" and action["agent"] == "e2e-agent"
+    assert action["proposed_by_id"]["id"] == api_users["approver"]["id"]
+    assert action["steps"][0]["parameters"]["values"]["name"] == name
+    assert action["create_date"].endswith("+00:00")
+    approved = approver_api.call(APPROVE, id=proposed["id"])
+    assert approved["success"] is True and approved["state"] == "executed" and approved["error"] is None
+    record_id = approved["result"]["odoo_create"]["record_id"]
+    found = admin_rpc.call_kw(
+        "res.partner", "search_read", [[["id", "=", record_id]]], {"fields": ["name", "create_uid"]}
+    )
+    assert found[0]["name"] == name
+    assert found[0]["create_uid"][0] == api_users["approver"]["id"], "executed as the key's user"
+    executed = approver_api.call(GET, id=proposed["id"])
+    assert executed["approved_by_id"]["id"] == api_users["approver"]["id"]
+    assert executed["executed_date"] and executed["steps"][0]["state"] == "done"
+
+
+def test_propose_workflow_and_idempotency(approver_api):
+    """A workflow proposal keeps its steps; the same idempotency key returns the first action."""
+    key = unique("lead-followup")
+    params = {
+        "name": "Create and greet a contact",
+        "steps": [
+            {
+                "name": "contact",
+                "action_type": "odoo_create",
+                "parameters": {"model": "res.partner", "values": {"name": unique("W")}},
+            },
+            {
+                "name": "hello",
+                "action_type": "message_post",
+                "parameters": {"model": "res.partner", "res_id": "{{ steps.contact.record_id }}", "body": "Welcome"},
+            },
+        ],
+        "idempotency_key": key,
+    }
+    first = approver_api.call(PROPOSE, **params)
+    again = approver_api.call(PROPOSE, **params)
+    assert again["id"] == first["id"]
+    action = approver_api.call(GET, id=first["id"])
+    assert action["action_type"] == "workflow"
+    assert [step["name"] for step in action["steps"]] == ["contact", "hello"]
+    approved = approver_api.call(APPROVE, id=first["id"])
+    assert approved["success"], approved
+    assert set(approved["result"]) == {"contact", "hello"}
+
+
+def test_search_with_paging(approver_api):
+    """search pages through actions by state, newest first, with the total count."""
+    for _index in range(3):
+        approver_api.call(PROPOSE, **create_partner_proposal(unique("Paged")))
+    first_page = approver_api.call(SEARCH, state="pending", limit=2, offset=0)
+    second_page = approver_api.call(SEARCH, state="pending", limit=2, offset=2)
+    assert first_page["count"] >= 3 and first_page["count"] == second_page["count"]
+    assert len(first_page["actions"]) == 2
+    first_ids = {action["id"] for action in first_page["actions"]}
+    assert not first_ids & {action["id"] for action in second_page["actions"]}
+    assert all(action["state"] == "pending" for action in first_page["actions"] + second_page["actions"])
+    several = approver_api.call(SEARCH, state=["pending", "executed"], limit=500)
+    assert {action["state"] for action in several["actions"]} <= {"pending", "executed"}
+
+
+def test_reject_with_reason(approver_api):
+    """reject records the reason and who rejected."""
+    proposed = approver_api.call(PROPOSE, **create_partner_proposal(unique("Rejected")))
+    assert approver_api.call(REJECT, id=proposed["id"], reason="Duplicate contact") == {
+        "success": True,
+        "state": "rejected",
+    }
+    action = approver_api.call(GET, id=proposed["id"])
+    assert action["reject_reason"] == "Duplicate contact"
+    assert action["rejected_by_id"] is not None
+
+
+def test_failed_execution_is_reported_not_raised(approver_api):
+    """An action that fails to execute answers success false with the reason."""
+    proposed = approver_api.call(
+        PROPOSE,
+        name="Update a contact that does not exist",
+        action_type="odoo_update",
+        parameters={"model": "res.partner", "ids": [999999999], "values": {"ref": "x"}},
+    )
+    approved = approver_api.call(APPROVE, id=proposed["id"])
+    assert approved["success"] is False and approved["state"] == "failed"
+    assert "999999999" in approved["error"]
+
+
+def test_compatibility_route_ignores_user_id(approver_api, api_users):
+    """The old route approves as the authenticated user, whatever userId says."""
+    proposed = approver_api.call(PROPOSE, **create_partner_proposal(unique("Compat")))
+    reply = approver_api.call(COMPAT, actionId=proposed["id"], userId=2)
+    assert reply["success"] is True and reply["result"]["odoo_create"]["record_id"]
+    assert approver_api.call(GET, id=proposed["id"])["approved_by_id"]["id"] == api_users["approver"]["id"]
+    again = approver_api.call(COMPAT, actionId=proposed["id"])
+    assert again["success"] is False and "already executed" in again["error"]
+    missing = approver_api.call(COMPAT, actionId=999999999)
+    assert missing == {"success": False, "error": "AI COO action 999999999 does not exist."}
+
+
+def test_authentication_errors(live_server, api_users):
+    """No credentials or a bad key: a JSON-RPC error, nothing done."""
+    anonymous = JsonRpcClient(live_server)
+    reply = anonymous.post(SEARCH, {})
+    assert reply.headers["Content-Type"].startswith("application/json"), reply.text[:200]
+    assert reply.json()["error"]["data"]["name"].endswith(("SessionExpiredException", "Unauthorized"))
+    bad_key = JsonRpcClient(live_server, "not-a-real-key")
+    reply = bad_key.post(PROPOSE, create_partner_proposal("Nobody"))
+    assert reply.headers["Content-Type"].startswith("application/json"), reply.text[:200]
+    assert "Invalid apikey" in reply.json()["error"]["data"]["message"]
+
+
+def test_access_errors(approver_api, plain_api, api_users):
+    """A user without the approver group cannot approve; another company's action stays hidden."""
+    proposed = plain_api.call(PROPOSE, **create_partner_proposal(unique("Plain")))
+    assert proposed["state"] == "pending", "plain users may propose"
+    error = plain_api.error(APPROVE, id=proposed["id"])
+    assert error["data"]["name"] == "odoo.exceptions.AccessError"
+    assert "approvers" in error["data"]["message"]
+    assert approver_api.call(GET, id=proposed["id"])["state"] == "pending", "the refused call changed nothing"
+    foreign = approver_api.error(GET, id=api_users["foreign_action_id"])
+    assert foreign["data"]["name"] == "odoo.exceptions.AccessError"
+    foreign_approve = approver_api.error(APPROVE, id=api_users["foreign_action_id"])
+    assert foreign_approve["data"]["name"] == "odoo.exceptions.AccessError"
+
+
+def test_parameter_errors_name_the_parameter(approver_api):
+    """Missing, mistyped, out-of-range and unknown parameters and ids: errors that say which."""
+    cases = [
+        (GET, {}, "ValidationError", "'id' is required"),
+        (GET, {"id": "12"}, "ValidationError", "'id' must be an integer"),
+        (GET, {"id": 999999999}, "MissingError", "999999999 does not exist"),
+        (SEARCH, {"limit": 501}, "ValidationError", "'limit' must be in 1..500"),
+        (SEARCH, {"offset": -1}, "ValidationError", "'offset'"),
+        (SEARCH, {"state": "done"}, "ValidationError", "'state' must be one of"),
+        (SEARCH, {"colour": "red"}, "ValidationError", "Unknown parameter(s): colour"),
+        (PROPOSE, {"action_type": "odoo_create", "parameters": {}}, "ValidationError", "'name'"),
+        (PROPOSE, {"name": "x", "action_type": "rm_rf", "parameters": {}}, "ValidationError", "unknown action type"),
+        (
+            PROPOSE,
+            {"name": "x", "action_type": "odoo_create", "parameters": {"model": "res.partner", "values": {"nope": 1}}},
+            "ValidationError",
+            "no field 'nope'",
+        ),
+        (PROPOSE, {"name": "x", "steps": "not a list"}, "ValidationError", "'steps'"),
+        (
+            PROPOSE,
+            {"name": "x", "action_type": "odoo_search", "parameters": {"model": "res.partner"}, "confidence": "high"},
+            "ValidationError",
+            "'confidence'",
+        ),
+        (REJECT, {"id": 1, "reason": ["no"]}, "ValidationError", None),
+    ]
+    for route, params, name, text in cases:
+        error = approver_api.error(route, **params)
+        assert error["data"]["name"] == f"odoo.exceptions.{name}", (route, params, error["data"])
+        if text:
+            assert text in error["data"]["message"], (route, params, error["data"]["message"])
+
+
+def test_malformed_requests_never_500(live_server, api_users):
+    """Malformed JSON and unknown routes: a clear 4xx answer, never a 500 or a traceback page."""
+    headers = {"Authorization": f"Bearer {api_users['approver']['key']}", "Content-Type": "application/json"}
+    reply = requests.post(
+        f"{live_server}{PROPOSE}", data=b'{"jsonrpc": "2.0", "params": {', headers=headers, timeout=30
+    )
+    assert reply.status_code == 400
+    assert "Invalid JSON" in reply.text and "Traceback" not in reply.text
+    unknown = JsonRpcClient(live_server, api_users["approver"]["key"]).post("/aiom/api/v1/actions/explode", {})
+    assert unknown.status_code == 404 or unknown.json()["error"]["code"] == 404
+    assert "Traceback" not in unknown.text
