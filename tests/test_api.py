@@ -208,3 +208,18 @@ def test_malformed_requests_never_500(live_server, api_users):
     unknown = JsonRpcClient(live_server, api_users["approver"]["key"]).post("/aiom/api/v1/actions/explode", {})
     assert unknown.status_code == 404 or unknown.json()["error"]["code"] == 404
     assert "Traceback" not in unknown.text
+
+
+def test_guardrails_apply_to_the_api(approver_api):
+    """A proposal that breaks a guardrail comes back blocked with the rule, and cannot be approved."""
+    blocked = approver_api.call(
+        PROPOSE,
+        name="Make me an administrator",
+        action_type="odoo_update",
+        parameters={"model": "res.users", "ids": [2], "values": {"login": "pwned"}},
+    )
+    assert blocked["state"] == "blocked"
+    assert "Guardrail 'built-in: security and configuration models'" in blocked["error_message"]
+    error = approver_api.error(APPROVE, id=blocked["id"])
+    assert error["data"]["name"] == "odoo.exceptions.UserError"
+    assert "cannot go from Blocked" in error["data"]["message"] or "already blocked" in error["data"]["message"]

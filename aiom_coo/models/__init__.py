@@ -1,9 +1,10 @@
-from . import (
-    aiom_action,
-    aiom_action_step,
-    aiom_email_receipt,
-    aiom_step_handler,
-    aiom_step_handler_email,
-    ir_http,
-    res_config_settings,
-)
+from . import aiom_step_handler
+from . import aiom_step_handler_email
+from . import aiom_email_receipt
+from . import aiom_action
+from . import aiom_action_step
+from . import aiom_guardrail_policy
+from . import aiom_guardrail_rule
+from . import aiom_guardrail_value_limit
+from . import ir_http
+from . import res_config_settings

@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..exceptions import GuardrailViolation
 from ..references import UnresolvedReference, find_references, resolve
-from ..utils import pretty_json
+from ..utils import pretty_json, selection_business_models
 
 _logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class AiomAction(models.Model):
     priority = fields.Selection([("0", "Normal"), ("1", "Important"), ("2", "High"), ("3", "Urgent")], default="0")
     target_model = fields.Char(index=True)
     target_res_id = fields.Integer(index=True)
-    target_ref = fields.Reference(selection="_selection_target_model", compute="_compute_target_ref", string="Target")
+    target_ref = fields.Reference(selection=selection_business_models, compute="_compute_target_ref", string="Target")
     agent = fields.Char(index=True)
     proposed_by_id = fields.Many2one(
         "res.users", readonly=True, tracking=True, default=lambda self: self.env.user, ondelete="set null"
@@ -148,15 +148,6 @@ class AiomAction(models.Model):
     ]
 
     # ------------------------------------------------------------------ computes
-
-    @api.model
-    def _selection_target_model(self):
-        # From the registry, not ir.model: reading ir.model needs administration rights.
-        return sorted(
-            (name, model._description)
-            for name, model in self.env.registry.items()
-            if not model._abstract and not model._transient
-        )
 
     @api.depends("target_model", "target_res_id")
     def _compute_target_ref(self):
@@ -247,8 +238,11 @@ class AiomAction(models.Model):
         plan = self._plan_from_vals(vals)
         self._check_proposal_values(vals)
         error = None
+        policy = self.env["aiom.guardrail.policy"]._for_company(self.env["res.company"].browse(company_id))
         try:
             self._validate_plan(plan, vals.get("target_model"), vals.get("target_res_id"))
+            policy._check_agent_rate(vals.get("agent"))
+            vals["risk_level"] = policy._check_plan(plan, vals.get("risk_level", "medium"))
         except GuardrailViolation as violation:
             error = violation.args[0]
         create_vals = {
@@ -417,6 +411,17 @@ class AiomAction(models.Model):
         if not self.env.user.has_group("aiom_coo.group_aiom_approver"):
             raise AccessError(self.env._("Only AI COO approvers can approve, reject or retry actions."))
 
+    def _check_may_execute(self):
+        """Before executing: the kill switch and the four-eyes rule of the action's policy."""
+        self.ensure_one()
+        # System parameters are readable by administrators only; every approver obeys this one.
+        if self.env["ir.config_parameter"].sudo().get_param("aiom_coo.autonomy_level") == "off":
+            raise UserError(self.env._("AI COO execution is switched off (Settings > AI COO > Autonomy level: Off)."))
+        self._policy()._check_approver(self, self.env.user)
+
+    def _policy(self):
+        return self.env["aiom.guardrail.policy"]._for_company(self.company_id)
+
     def _lock(self, expected_states):
         """Lock the action row so that concurrent approvals execute it once; re-check its state."""
         self.ensure_one()
@@ -444,6 +449,7 @@ class AiomAction(models.Model):
         """Approve and execute at once, with the rights of the approving user."""
         self._check_approver()
         for action in self:
+            action._check_may_execute()
             action._lock({PENDING})
             action._approve_and_run()
         return True
@@ -452,6 +458,7 @@ class AiomAction(models.Model):
         """Execute a failed action again; its earlier attempt left nothing behind."""
         self._check_approver()
         for action in self:
+            action._check_may_execute()
             action._lock({FAILED})
             action._approve_and_run()
         return True
@@ -504,6 +511,7 @@ class AiomAction(models.Model):
         """
         self.ensure_one()
         handler = self.env["aiom.step.handler"]
+        policy = self._policy()
         steps = self.step_ids.sorted("sequence")
         ordered = steps.filtered(lambda s: not handler.is_deferred(s.action_type)) + steps.filtered(
             lambda s: handler.is_deferred(s.action_type)
@@ -523,6 +531,8 @@ class AiomAction(models.Model):
                         self.target_model,
                         self.target_res_id,
                     )
+                    # The policy may have changed since the proposal: it is checked again now.
+                    policy._check_execution(self, step.action_type, parameters)
                     results[step.name] = handler.execute(step, parameters)
                     scope["steps"][step.name] = results[step.name]
                     if handler.is_deferred(step.action_type):
@@ -639,16 +649,38 @@ class AiomAction(models.Model):
 
     @api.model
     def _cron_brain_loop(self, batch_size=200):
-        """Scheduled brain loop: today it expires stale proposals, batch by batch."""
+        """Scheduled brain loop: expire stale proposals, then execute what the guardrails allow."""
+        expired = self._expire_stale(batch_size)
+        executed = self._auto_execute_pending(batch_size)
+        self.env["ir.cron"]._notify_progress(done=len(expired) + len(executed), remaining=0)
+
+    @api.model
+    def _expire_stale(self, batch_size):
         stale = self.search(
             [("state", "=", PENDING), ("expires_at", "!=", False), ("expires_at", "<", fields.Datetime.now())],
             limit=batch_size,
         )
         stale._expire()
-        remaining = self.search_count(
-            [("state", "=", PENDING), ("expires_at", "!=", False), ("expires_at", "<", fields.Datetime.now())]
-        )
-        self.env["ir.cron"]._notify_progress(done=len(stale), remaining=remaining)
+        return stale
+
+    @api.model
+    def _auto_execute_pending(self, batch_size, now=None):
+        """Execute, as the operator, the pending low-risk actions that the autonomy policy allows."""
+        operator = self.env.ref("aiom_coo.user_aiom_operator")
+        candidates = self.search([("state", "=", PENDING), ("risk_level", "=", "low")], limit=batch_size)
+        executed = self.browse()
+        for action in candidates:
+            if action._policy()._auto_refusal(action, now):
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    action.with_user(operator).with_company(action.company_id).action_approve()
+            except (UserError, AccessError) as error:
+                # E.g. a person approved it meanwhile: the next action must not wait for this one.
+                _logger.info("AI COO: automatic execution of action %s skipped: %s", action.id, error)
+                continue
+            executed |= action
+        return executed
 
     # ------------------------------------------------------------------ chatter
 

@@ -14,7 +14,18 @@ SEARCH_LIMIT_DEFAULT = 80
 SEARCH_LIMIT_MAX = 500
 # Built-in floor under any policy: the AI never touches security, configuration or user models.
 DENIED_MODEL_PREFIXES = ("ir.", "res.users", "res.groups", "res.company", "base.", "bus.", "auth_")
-DENIED_MODELS = {"res.config.settings", "res.config", "aiom.action", "aiom.action.step"}
+DENIED_MODELS = {
+    "res.config.settings",
+    "res.config",
+    "aiom.action",
+    "aiom.action.step",
+    "aiom.email.receipt",
+    "aiom.guardrail.policy",
+    "aiom.guardrail.rule",
+    "aiom.guardrail.value.limit",
+}
+# Writing a link to these would grant rights or reach configuration through a business record.
+RIGHTS_COMODELS = ("res.groups", "res.users.apikeys")
 
 
 class AiomStepHandler(models.AbstractModel):
@@ -66,7 +77,12 @@ class AiomStepHandler(models.AbstractModel):
             raise ValidationError(self.env._("Model %r does not exist.", name))
         model = self.env[name]
         if name in DENIED_MODELS or name.startswith(DENIED_MODEL_PREFIXES) or model._abstract or model._transient:
-            raise GuardrailViolation(self.env._("Model %r is not open to AI COO actions.", name))
+            raise GuardrailViolation(
+                self.env._(
+                    "Guardrail 'built-in: security and configuration models': model %r is not open to AI COO actions.",
+                    name,
+                )
+            )
         return model
 
     @api.model
@@ -77,6 +93,15 @@ class AiomStepHandler(models.AbstractModel):
             field = model._fields.get(name)
             if field is None:
                 raise ValidationError(self.env._("%(model)s has no field %(field)r.", model=model._name, field=name))
+            if _grants_rights(field):
+                raise GuardrailViolation(
+                    self.env._(
+                        "Guardrail 'built-in: rights-granting fields': field %(field)r of %(model)s is not open to "
+                        "AI COO actions.",
+                        field=name,
+                        model=model._name,
+                    )
+                )
             # Computed fields are writable when they have an inverse or are stored and editable.
             computed_only = field.compute and not field.inverse and (field.readonly or not field.store)
             if name in MAGIC_COLUMNS or computed_only:
@@ -285,3 +310,11 @@ class AiomStepHandler(models.AbstractModel):
             **extra,
         )
         return {"activity_id": activity.id}
+
+
+def _grants_rights(field):
+    comodel = getattr(field, "comodel_name", None) or ""
+    if comodel in RIGHTS_COMODELS or comodel.startswith("ir."):
+        return True
+    # Linking users to a record (res.partner.user_ids) can create or re-parent accounts.
+    return comodel == "res.users" and field.type in ("one2many", "many2many")

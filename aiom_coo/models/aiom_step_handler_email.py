@@ -7,7 +7,6 @@ from odoo.tools import email_normalize, html_sanitize
 from ..references import is_reference
 from ..smtp2go import DEFAULT_BASE_URL, Smtp2goClient, Smtp2goError
 
-DEFAULT_MAX_RECIPIENTS = 50
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -35,10 +34,6 @@ class AiomStepHandler(models.AbstractModel):
             timeout=float(self._email_setting("smtp2go_timeout") or DEFAULT_TIMEOUT),
         )
 
-    @api.model
-    def _max_recipients(self):
-        return int(self._email_setting("max_recipients") or DEFAULT_MAX_RECIPIENTS)
-
     # ------------------------------------------------------------------ validation
 
     @api.model
@@ -61,18 +56,9 @@ class AiomStepHandler(models.AbstractModel):
 
     @api.model
     def _validate_email_send(self, parameters):
-        recipients = []
+        # How many recipients and which domains is the guardrail policy's call (aiom.guardrail.policy).
         for key in ("to", "cc", "bcc"):
-            recipients += self._addresses(parameters, key, required=key == "to")
-        limit = self._max_recipients()
-        if len(recipients) > limit:
-            raise ValidationError(
-                self.env._(
-                    "An email may have at most %(limit)s recipients; this one has %(count)s.",
-                    limit=limit,
-                    count=len(recipients),
-                )
-            )
+            self._addresses(parameters, key, required=key == "to")
         self._check_text(parameters, "subject")
         if not parameters.get("body") and not parameters.get("html"):
             raise ValidationError(self.env._("Give the email a 'body' (text) or an 'html' body."))

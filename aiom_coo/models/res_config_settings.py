@@ -25,9 +25,6 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="aiom_coo.default_sender",
         help="A sender address verified in SMTP2GO, used when an email step names none.",
     )
-    aiom_max_recipients = fields.Integer(
-        string="Maximum recipients per email", config_parameter="aiom_coo.max_recipients", default=50
-    )
     aiom_smtp2go_timeout = fields.Float(
         string="SMTP2GO timeout (seconds)", config_parameter="aiom_coo.smtp2go_timeout", default=10.0
     )

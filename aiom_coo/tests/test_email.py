@@ -209,12 +209,13 @@ class TestEmailStep(AiomCase):
         self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Emailed Contact")]), 1)
 
     def test_addresses_and_recipient_limit_checked_at_proposal(self):
-        """Invalid addresses and too many recipients are refused before anything is stored."""
+        """An invalid address is refused; too many recipients block the proposal with the rule's name."""
         with self.assertRaises(ValidationError):
             self.email_action(to=["not-an-address"])
-        self.env["ir.config_parameter"].set_param("aiom_coo.max_recipients", "2")
-        with self.assertRaisesRegex(ValidationError, "at most 2 recipients"):
-            self.email_action(to=["a@example.com", "b@example.com"], cc=["c@example.com"])
+        self.env.ref("aiom_coo.guardrail_policy_main").email_max_recipients = 2
+        blocked = self.email_action(to=["a@example.com", "b@example.com"], cc=["c@example.com"])
+        self.assertEqual(blocked.state, "blocked")
+        self.assertIn("Guardrail 'email recipients': at most 2 recipients", blocked.error_message)
 
     def test_settings_test_email_button(self):
         """Send test email reports SMTP2GO's acceptance, or its exact error."""
