@@ -26,8 +26,10 @@ API_KEY_HEADER = "X-Smtp2go-Api-Key"
 class Smtp2goError(Exception):
     """SMTP2GO refused or could not take the email; ``str()`` is meant for the user."""
 
-    def __init__(self, message, status=None, error_code=None, field_errors=None, request_id=None):
+    def __init__(self, message, status=None, error_code=None, field_errors=None, request_id=None, transient=False):
         super().__init__(message)
+        # True when the email was certainly not accepted and a later attempt may succeed.
+        self.transient = transient
         self.status = status
         self.error_code = error_code
         self.field_errors = field_errors or {}
@@ -107,7 +109,9 @@ class Smtp2goClient:
             try:
                 response = self.session.post(url, json=payload, headers=headers, timeout=self.timeout)
             except requests.exceptions.ConnectTimeout:
-                error = Smtp2goError(f"Could not connect to SMTP2GO at {self.base_url} within {self.timeout:g} s.")
+                error = Smtp2goError(
+                    f"Could not connect to SMTP2GO at {self.base_url} within {self.timeout:g} s.", transient=True
+                )
                 retry_after = None
             except requests.exceptions.Timeout:
                 # The request went out: the email may have been accepted. Retrying could send it twice.
@@ -120,7 +124,7 @@ class Smtp2goClient:
                         "The connection to SMTP2GO was lost before it answered; "
                         "the email may or may not have been sent."
                     ) from None
-                error = Smtp2goError(f"Could not connect to SMTP2GO at {self.base_url}.")
+                error = Smtp2goError(f"Could not connect to SMTP2GO at {self.base_url}.", transient=True)
                 retry_after = None
             except requests.exceptions.RequestException as exc:
                 raise Smtp2goError(f"Could not call SMTP2GO: {exc}") from None
@@ -133,6 +137,7 @@ class Smtp2goClient:
                 error = _http_error(response, data)
                 if response.status_code != 429 and response.status_code < 500:
                     raise error
+                error.transient = True
                 retry_after = _retry_after(response)
             if attempt > self.max_retries:
                 raise error

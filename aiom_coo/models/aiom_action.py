@@ -1,6 +1,6 @@
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from markupsafe import Markup
 from psycopg2 import OperationalError
@@ -9,7 +9,7 @@ from psycopg2.errors import LockNotAvailable, SerializationFailure
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..exceptions import GuardrailViolation
+from ..exceptions import GuardrailViolation, TransientStepError
 from ..references import UnresolvedReference, find_references, resolve
 from ..utils import pretty_json, selection_business_models
 
@@ -52,12 +52,18 @@ ACTION_TYPES = [
     ("workflow", "Workflow (several steps)"),
 ]
 
+# Transient failures (a provider's 429/5xx) are retried by the brain loop after 5, 10, 20 minutes.
+MAX_AUTOMATIC_ATTEMPTS = 4
+RETRY_BACKOFF = timedelta(minutes=5)
+
 STEP_NAME = re.compile(r"^[A-Za-z_]\w{0,63}$")
 
 # Fields that only the engine writes. Approvers have write access to actions (to decide on them),
 # so without this a JSON-RPC client could write state='executed' or a forged result directly.
 PROTECTED_FIELDS = {
     "state",
+    "analyzer_id",
+    "retry_at",
     "proposed_by_id",
     "approved_by_id",
     "approved_date",
@@ -81,6 +87,7 @@ PROPOSAL_KEYS = {
     "target_model",
     "target_res_id",
     "agent",
+    "expected_value",
     "idempotency_key",
     "expires_at",
     "source",
@@ -95,7 +102,7 @@ class AiomAction(models.Model):
     _name = "aiom.action"
     _description = "AI COO action"
     _inherit = ["mail.thread", "mail.activity.mixin"]
-    _order = "priority desc, create_date desc, id desc"
+    _order = "priority desc, expected_value desc, create_date desc, id desc"
     # Proposers (read-only on actions) may still comment on them.
     _mail_post_access = "read"
 
@@ -133,6 +140,11 @@ class AiomAction(models.Model):
     error_message = fields.Text(readonly=True)
     attempt_count = fields.Integer(readonly=True)
     idempotency_key = fields.Char(index=True, copy=False)
+    expected_value = fields.Float(
+        help="What acting on this is worth (amount due, weighted deal value): orders the inbox."
+    )
+    analyzer_id = fields.Many2one("aiom.analyzer", readonly=True, ondelete="set null", index=True)
+    retry_at = fields.Datetime(readonly=True, index=True, help="When the brain loop retries a transient failure.")
     expires_at = fields.Datetime()
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company, ondelete="cascade"
@@ -493,6 +505,7 @@ class AiomAction(models.Model):
             approved_date=fields.Datetime.now(),
             attempt_count=self.attempt_count + 1,
             error_message=False,
+            retry_at=False,
         )
         self._run()
 
@@ -523,6 +536,8 @@ class AiomAction(models.Model):
         current = None
         try:
             with self.env.cr.savepoint():
+                if self.analyzer_id:
+                    self.analyzer_id._check_still_needed(self)
                 for step in ordered:
                     current = step
                     parameters = resolve(step.parameters or {}, scope)
@@ -574,7 +589,10 @@ class AiomAction(models.Model):
                 step._engine().write(
                     {"state": "pending" if passed else "skipped", "result": False, "error_message": False}
                 )
-        self._change_state(FAILED, error_message=message, result=kept_results or False)
+        retry_at = False
+        if isinstance(error, TransientStepError) and self.attempt_count < MAX_AUTOMATIC_ATTEMPTS:
+            retry_at = fields.Datetime.now() + RETRY_BACKOFF * 2 ** (self.attempt_count - 1)
+        self._change_state(FAILED, error_message=message, result=kept_results or False, retry_at=retry_at)
         self.message_post(
             body=self.env._("Execution failed, nothing was changed. %s", message),
             subtype_xmlid="aiom_coo.mt_action_failed",
@@ -649,10 +667,38 @@ class AiomAction(models.Model):
 
     @api.model
     def _cron_brain_loop(self, batch_size=200):
-        """Scheduled brain loop: expire stale proposals, then execute what the guardrails allow."""
+        """The operator's loop, one batch per call: expire stale proposals, stop follow-ups whose
+        situation was resolved, let the analyzers propose, retry transient failures and execute
+        what the guardrails allow. Reports progress; ir.cron calls it again while work remains."""
         expired = self._expire_stale(batch_size)
+        stopped = self.env["aiom.followup"]._stop_resolved(batch_size)
+        proposed = self.env["aiom.analyzer"].search([])._run(batch_size)
+        retried = self._retry_transient(batch_size)
         executed = self._auto_execute_pending(batch_size)
-        self.env["ir.cron"]._notify_progress(done=len(expired) + len(executed), remaining=0)
+        done = len(expired) + len(stopped) + len(proposed) + len(retried) + len(executed)
+        # A full batch of new proposals means more findings may wait: ask for another round.
+        self.env["ir.cron"]._notify_progress(done=done, remaining=batch_size if len(proposed) >= batch_size else 0)
+        return {"expired": expired, "stopped": stopped, "proposed": proposed, "retried": retried, "executed": executed}
+
+    @api.model
+    def _retry_transient(self, batch_size):
+        """Retry, as the operator, the failures marked transient whose backoff has passed."""
+        due = self.search(
+            [("state", "=", FAILED), ("retry_at", "!=", False), ("retry_at", "<=", fields.Datetime.now())],
+            limit=batch_size,
+        )
+        operator = self.env.ref("aiom_coo.user_aiom_operator")
+        retried = self.browse()
+        for action in due:
+            try:
+                with self.env.cr.savepoint():
+                    action.with_user(operator).with_company(action.company_id).action_retry()
+            except (UserError, AccessError) as error:
+                _logger.info("AI COO: retry of action %s skipped: %s", action.id, error)
+                action._engine().write({"retry_at": False})
+                continue
+            retried |= action
+        return retried
 
     @api.model
     def _expire_stale(self, batch_size):

@@ -4,6 +4,7 @@ from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, html_sanitize
 
+from ..exceptions import TransientStepError
 from ..references import is_reference
 from ..smtp2go import DEFAULT_BASE_URL, Smtp2goClient, Smtp2goError
 
@@ -102,7 +103,7 @@ class AiomStepHandler(models.AbstractModel):
                 custom_headers=parameters.get("headers"),
             )
         except Smtp2goError as error:
-            raise UserError(str(error)) from None
+            raise (TransientStepError if error.transient else UserError)(str(error)) from None
         result = {
             "sent": True,
             "provider": "smtp2go",

@@ -5,4 +5,5 @@ from . import test_transitions
 from . import test_email
 from . import test_smtp2go_client
 from . import test_guardrails
+from . import test_brain_loop
 from . import test_ui

@@ -1,0 +1,166 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
+
+
+class AiomAnalyzer(models.Model):
+    """A watcher of the business that turns findings into proposals.
+
+    Each kind (``code``) is an abstract model ``aiom.analyzer.<code>`` with ``_find(analyzer, limit)``
+    (findings: dicts with ``key``, ``targets``, ``target``, ``level``, ``facts``, ``steps`` and
+    ``name``) and ``_still_open(records)`` (the resolution check). An addon adds a kind with
+    ``selection_add`` on ``code`` and one such model.
+    """
+
+    _name = "aiom.analyzer"
+    _description = "AI COO analyzer"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Selection(
+        [("stalled_deals", "Stalled deals"), ("overdue_invoices", "Overdue invoices")], required=True
+    )
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+    model_name = fields.Char(compute="_compute_model_name", string="Watches")
+    available = fields.Boolean(compute="_compute_model_name", help="The module it watches is installed.")
+    default_days = fields.Integer(
+        string="Days", default=14, help="Stalled deals: days without customer contact or stage change."
+    )
+    grace_days = fields.Integer(default=3, help="Overdue invoices: days past due before anything is proposed.")
+    level_ids = fields.One2many("aiom.analyzer.level", "analyzer_id", string="Levels", copy=True)
+    stage_ids = fields.One2many("aiom.analyzer.stage", "analyzer_id", string="Per-stage days", copy=True)
+    followup_ids = fields.One2many("aiom.followup", "analyzer_id", string="Follow-ups")
+
+    _MODELS = {"stalled_deals": "crm.lead", "overdue_invoices": "account.move"}
+
+    @api.depends("code")
+    def _compute_model_name(self):
+        for analyzer in self:
+            analyzer.model_name = self._MODELS.get(analyzer.code, False)
+            analyzer.available = bool(analyzer.model_name) and analyzer.model_name in self.env
+
+    # ------------------------------------------------------------------ running
+
+    def action_run_now(self):
+        """Run this analyzer at once (button), as the current user."""
+        proposals = self._run(batch_size=500, strict=True)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%s new proposal(s) in the inbox.", len(proposals)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _run(self, batch_size, strict=False):
+        """Find, deduplicate and propose; return the new actions.
+
+        Without ``strict`` (the scheduled loop), an analyzer whose records the user may not read
+        is skipped with a warning so that the others still run.
+        """
+        actions = self.env["aiom.action"]
+        for analyzer in self.filtered("available"):
+            try:
+                findings = analyzer._kind()._find(analyzer, batch_size)
+            except AccessError as error:
+                message = self.env._(
+                    "%(user)s may not read what %(analyzer)s watches: give it the business group. %(error)s",
+                    user=self.env.user.name,
+                    analyzer=analyzer.name,
+                    error=error.args[0],
+                )
+                if strict:
+                    raise UserError(message) from None
+                _logger.warning("AI COO brain loop: %s", message)
+                continue
+            for finding in findings:
+                actions |= analyzer._propose(finding)
+        return actions
+
+    def _propose(self, finding):
+        """One proposal for ``finding``, unless one already answers it (its idempotency key)."""
+        self.ensure_one()
+        # Bulk path: no creation log or followers per proposal; state changes are still tracked.
+        Action = self.env["aiom.action"].with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        key = f"aiom:{self.code}:{finding['key']}"
+        if Action.search_count([("idempotency_key", "=", key), ("company_id", "=", self.company_id.id)]):
+            return Action
+        vals = self.env["aiom.recommender"]._recommend(self, finding)
+        action = Action.propose(
+            {
+                **vals,
+                "source": "analyzer",
+                "agent": self.name,
+                "idempotency_key": key,
+                "company_id": self.company_id.id,
+            }
+        )
+        action._engine().write({"analyzer_id": self.id})
+        self.env["aiom.followup"].create(
+            [
+                {
+                    "analyzer_id": self.id,
+                    "target_model": record._name,
+                    "target_res_id": record.id,
+                    "level_id": finding.get("level") and finding["level"].id,
+                    "action_id": action.id,
+                }
+                for record in finding["targets"]
+            ]
+        )
+        return action
+
+    @api.model
+    def _setup_operator_groups(self):
+        """Give the operator the business groups its follow-ups need, for the apps installed.
+
+        Only business groups (contacts, sales, invoicing, projects): never administration.
+        """
+        operator = self.env.ref("aiom_coo.user_aiom_operator")
+        xmlids = (
+            "base.group_partner_manager",
+            "sales_team.group_sale_salesman_all_leads",
+            "account.group_account_invoice",
+            "project.group_project_user",
+        )
+        groups = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in xmlids]
+        operator.groups_id = [fields.Command.link(group.id) for group in groups if group]
+
+    def _still_open(self, records):
+        """The records whose situation still calls for the follow-up (e.g. invoices not paid)."""
+        self.ensure_one()
+        return self._kind()._still_open(records)
+
+    def _kind(self):
+        return self.env[f"aiom.analyzer.{self.code}"]
+
+    def _followed_up_ids(self, level=None):
+        """Targets that already have a live follow-up (at ``level``): never proposed twice."""
+        domain = [("analyzer_id", "=", self.id), ("state", "!=", "stopped")]
+        if level is not None:
+            domain.append(("level_id", "=", level.id))
+        return self.env["aiom.followup"].search(domain).mapped("target_res_id")
+
+    def _check_still_needed(self, action):
+        """At execution: refuse a follow-up whose situation was resolved meanwhile (paid, won, lost)."""
+        self.ensure_one()
+        followups = self.env["aiom.followup"].search([("action_id", "=", action.id)])
+        if not followups:
+            return
+        records = self.env[followups[0].target_model].browse(followups.mapped("target_res_id"))
+        gone = records - records.exists()
+        resolved = (records - gone) - self._still_open(records - gone)
+        if gone or resolved:
+            raise UserError(
+                self.env._(
+                    "No longer needed, nothing was done: %s was resolved meanwhile.",
+                    ", ".join((resolved.mapped("display_name") or []) + [str(i) for i in gone.ids]),
+                )
+            )

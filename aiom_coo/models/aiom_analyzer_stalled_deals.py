@@ -1,0 +1,166 @@
+from datetime import timedelta
+from string import Template
+
+from odoo import fields, models
+from odoo.tools import format_amount
+
+CUSTOMER_FACING = ("email", "comment")
+
+
+class AiomAnalyzerStalledDeals(models.AbstractModel):
+    """Stalled deals: open opportunities without customer contact or stage change for too long."""
+
+    _name = "aiom.analyzer.stalled_deals"
+    _description = "AI COO analyzer: stalled deals"
+
+    def _still_open(self, leads):
+        return leads.filtered_domain([("active", "=", True), ("probability", "<", 100), ("type", "=", "opportunity")])
+
+    def _stalled_domain(self, analyzer, days):
+        cutoff = fields.Datetime.now() - timedelta(days=days)
+        comment = self.env.ref("mail.mt_comment")
+        return [
+            ("date_last_stage_update", "<", cutoff),
+            (
+                "message_ids",
+                "not any",
+                [("date", ">=", cutoff), ("message_type", "in", CUSTOMER_FACING), ("subtype_id", "=", comment.id)],
+            ),
+            ("activity_ids", "not any", [("date_deadline", ">=", fields.Date.context_today(self))]),
+        ]
+
+    def _find(self, analyzer, limit):
+        levels = analyzer.level_ids.sorted("days")
+        if not levels:
+            return []
+        base = [
+            ("type", "=", "opportunity"),
+            ("active", "=", True),
+            ("probability", "<", 100),
+            ("company_id", "in", (analyzer.company_id.id, False)),
+        ]
+        by_stage = {line.stage_id: line.days for line in analyzer.stage_ids}
+        # One SQL query: each configured stage with its own threshold, the others with the default.
+        alternatives = [
+            [("stage_id", "=", stage_id), *self._stalled_domain(analyzer, days)] for stage_id, days in by_stage.items()
+        ]
+        alternatives.append(
+            [("stage_id", "not in", list(by_stage)), *self._stalled_domain(analyzer, analyzer.default_days)]
+        )
+        domain = (
+            base
+            + ["|"] * (len(alternatives) - 1)
+            + [leaf for alternative in alternatives for leaf in _and(alternative)]
+        )
+        # Deals followed up lately, or whose follow-up still waits for a decision, are not candidates.
+        recent = self.env["aiom.followup"].search(
+            [
+                ("analyzer_id", "=", analyzer.id),
+                ("state", "=", "live"),
+                "|",
+                ("action_id.state", "in", ("pending", "approved", "failed")),
+                ("date", ">", fields.Datetime.now() - timedelta(days=self._min_level_gap(analyzer))),
+            ]
+        )
+        if recent:
+            domain.append(("id", "not in", recent.mapped("target_res_id")))
+        leads = self.env["crm.lead"].search(domain, limit=limit, order="expected_revenue desc, id")
+        last_contact = self._last_customer_contact(analyzer, leads)
+        findings = []
+        for lead in leads:
+            since = max(filter(None, [lead.date_last_stage_update, last_contact.get(lead.id)]))
+            stale_days = (fields.Datetime.now() - since).days
+            threshold = by_stage.get(lead.stage_id.id, analyzer.default_days)
+            level = levels.filtered(lambda lvl, s=stale_days, t=threshold: t + lvl.days <= s)[-1:]
+            if level:
+                findings.append(self._deal_finding(analyzer, lead, level, since, stale_days))
+        return findings
+
+    def _min_level_gap(self, analyzer):
+        days = sorted(analyzer.level_ids.mapped("days"))
+        gaps = [later - earlier for earlier, later in zip(days, days[1:], strict=False) if later > earlier]
+        return min(gaps, default=7)
+
+    def _last_customer_contact(self, analyzer, leads):
+        if not leads:
+            return {}
+        groups = self.env["mail.message"]._read_group(
+            [
+                ("model", "=", "crm.lead"),
+                ("res_id", "in", leads.ids),
+                ("message_type", "in", CUSTOMER_FACING),
+                ("subtype_id", "=", self.env.ref("mail.mt_comment").id),
+            ],
+            ["res_id"],
+            ["date:max"],
+        )
+        return dict(groups)
+
+    def _deal_finding(self, analyzer, lead, level, since, stale_days):
+        customer_email = lead.partner_id.email or lead.email_from
+        facts = {
+            "deal": lead.name,
+            "partner": lead.partner_id.name or lead.contact_name or lead.email_from or "",
+            "stage": lead.stage_id.name,
+            "expected_revenue": lead.expected_revenue,
+            "amount_text": format_amount(
+                self.env, lead.expected_revenue, lead.company_currency or analyzer.company_id.currency_id
+            ),
+            "probability": lead.probability,
+            "days_stalled": stale_days,
+            "level": level.name,
+            "level_rank": list(analyzer.level_ids.sorted("days")).index(level) + 1,
+            "has_email": bool(customer_email),
+            "salesperson": lead.user_id.name or "",
+        }
+        placeholders = {
+            "partner": facts["partner"],
+            "documents": lead.name,
+            "amount": facts["amount_text"],
+            "days": stale_days,
+            "level": level.name,
+            "salesperson": lead.user_id.name or analyzer.company_id.name,
+            "company": analyzer.company_id.name,
+        }
+        steps = [
+            {
+                "name": "salesperson_activity",
+                "action_type": "activity_schedule",
+                "parameters": {
+                    "model": "crm.lead",
+                    "res_id": lead.id,
+                    "summary": Template(level.activity_summary or "Follow up with $partner").safe_substitute(
+                        placeholders
+                    ),
+                    "days": 0,
+                    **({"user_id": lead.user_id.id} if lead.user_id else {}),
+                },
+            }
+        ]
+        if customer_email:
+            steps.append(
+                {
+                    "name": "customer_email",
+                    "action_type": "email_send",
+                    "parameters": {
+                        "to": [customer_email],
+                        "subject": Template(level.email_subject or "$documents").safe_substitute(placeholders),
+                        "body": Template(level.email_body or "").safe_substitute(placeholders),
+                        **({"reply_to": lead.user_id.email} if lead.user_id.email else {}),
+                    },
+                }
+            )
+        return {
+            "key": f"lead:{lead.id}:since:{since:%Y-%m-%d}:level:{level.id}",
+            "targets": lead,
+            "target": lead,
+            "level": level,
+            "facts": facts,
+            "steps": steps,
+            "name": self.env._("Follow up on %(deal)s (%(level)s)", deal=lead.name, level=level.name),
+        }
+
+
+def _and(domain):
+    """Prefix a list of leaves with the '&' operators that join them."""
+    return ["&"] * (len(domain) - 1) + domain
