@@ -28,6 +28,7 @@
     ],
     "demo": [
         "demo/aiom_action_demo.xml",
+        "demo/aiom_analyzer_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

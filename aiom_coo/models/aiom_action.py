@@ -407,6 +407,10 @@ class AiomAction(models.Model):
 
     def _change_state(self, new_state, **vals):
         """The one place where the state changes: refuses every move not in TRANSITIONS."""
+        self._check_transition(new_state)
+        self._engine().write({"state": new_state, **vals})
+
+    def _check_transition(self, new_state):
         for action in self:
             if new_state not in TRANSITIONS.get(action.state, ()):
                 raise UserError(
@@ -417,7 +421,6 @@ class AiomAction(models.Model):
                         new=dict(STATES)[new_state],
                     )
                 )
-        self._engine().write({"state": new_state, **vals})
 
     def _check_approver(self):
         if not self.env.user.has_group("aiom_coo.group_aiom_approver"):
@@ -459,19 +462,17 @@ class AiomAction(models.Model):
 
     def action_approve(self):
         """Approve and execute at once, with the rights of the approving user."""
-        self._check_approver()
-        for action in self:
-            action._check_may_execute()
-            action._lock({PENDING})
-            action._approve_and_run()
-        return True
+        return self._approve_from({PENDING})
 
     def action_retry(self):
         """Execute a failed action again; its earlier attempt left nothing behind."""
+        return self._approve_from({FAILED})
+
+    def _approve_from(self, states):
         self._check_approver()
         for action in self:
             action._check_may_execute()
-            action._lock({FAILED})
+            action._lock(states)
             action._approve_and_run()
         return True
 
@@ -485,7 +486,7 @@ class AiomAction(models.Model):
             body = self.env._("Rejected by %(user)s.", user=self.env.user.name)
             if reason:
                 body = self.env._("Rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
-            action.message_post(body=body, subtype_xmlid="aiom_coo.mt_action_rejected")
+            action._track_set_log_message(Markup("<p>%s</p>") % body)
         return True
 
     def action_cancel(self):
@@ -499,15 +500,18 @@ class AiomAction(models.Model):
         self._change_state(EXPIRED)
 
     def _approve_and_run(self):
-        self._change_state(
-            APPROVED,
-            approved_by_id=self.env.uid,
-            approved_date=fields.Datetime.now(),
-            attempt_count=self.attempt_count + 1,
-            error_message=False,
-            retry_at=False,
+        # The approval is written together with the outcome, after the steps ran: the row lock
+        # already keeps others out, and the chatter gets one tracking line (Pending -> Executed).
+        self._check_transition(APPROVED)
+        self._run(
+            {
+                "approved_by_id": self.env.uid,
+                "approved_date": fields.Datetime.now(),
+                "attempt_count": self.attempt_count + 1,
+                "error_message": False,
+                "retry_at": False,
+            }
         )
-        self._run()
 
     # ------------------------------------------------------------------ execution
 
@@ -516,7 +520,7 @@ class AiomAction(models.Model):
             return self.env[self.target_model].browse(self.target_res_id).exists() or None
         return None
 
-    def _run(self):
+    def _run(self, approval):
         """Run every step in one savepoint: all ORM changes commit together or none remain.
 
         Deferred steps (email) run last, once every ORM step has succeeded, so a rolled-back action
@@ -559,8 +563,10 @@ class AiomAction(models.Model):
             raise
         except Exception as error:  # noqa: BLE001 - any step error fails the action, never the caller
             # What left the database (an accepted email) stays true after the rollback.
+            self._change_state(APPROVED, **approval)
             self._record_failure(steps, current, error, outside_effects)
             return False
+        self._change_state(APPROVED, **approval)
         self._record_success(steps, results)
         return True
 
@@ -568,7 +574,8 @@ class AiomAction(models.Model):
         for step in steps:
             step._engine().write({"state": "done", "result": results.get(step.name), "error_message": False})
         self._change_state(EXECUTED, executed_date=fields.Datetime.now(), result=results)
-        self.message_post(body=self._result_summary(steps, results), subtype_xmlid="aiom_coo.mt_action_executed")
+        # One chatter entry per execution: the tracked changes with the summary as their text.
+        self._track_set_log_message(self._result_summary(steps, results))
 
     def _record_failure(self, steps, failed_step, error, kept_results):
         reason = self._error_text(error)
@@ -593,9 +600,8 @@ class AiomAction(models.Model):
         if isinstance(error, TransientStepError) and self.attempt_count < MAX_AUTOMATIC_ATTEMPTS:
             retry_at = fields.Datetime.now() + RETRY_BACKOFF * 2 ** (self.attempt_count - 1)
         self._change_state(FAILED, error_message=message, result=kept_results or False, retry_at=retry_at)
-        self.message_post(
-            body=self.env._("Execution failed, nothing was changed. %s", message),
-            subtype_xmlid="aiom_coo.mt_action_failed",
+        self._track_set_log_message(
+            Markup("<p>%s</p>") % self.env._("Execution failed, nothing was changed. %s", message)
         )
 
     @api.model
@@ -733,8 +739,8 @@ class AiomAction(models.Model):
     def _track_subtype(self, init_values):
         self.ensure_one()
         if "state" in init_values:
+            # Followers hear of failures and rejections; executions are logged (the inbox shows them).
             subtype = {
-                EXECUTED: "aiom_coo.mt_action_executed",
                 FAILED: "aiom_coo.mt_action_failed",
                 REJECTED: "aiom_coo.mt_action_rejected",
             }.get(self.state)

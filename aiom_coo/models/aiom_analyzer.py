@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -132,6 +133,20 @@ class AiomAnalyzer(models.Model):
         )
         groups = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in xmlids]
         operator.groups_id = [fields.Command.link(group.id) for group in groups if group]
+
+    @api.model
+    def _demo_stall_some_deals(self):
+        """Demo data only: make a few demo opportunities look forgotten, so that the brain loop
+        has stalled deals to follow up on a fresh demo database."""
+        if "crm.lead" not in self.env:
+            return
+        leads = self.env["crm.lead"].search(
+            [("type", "=", "opportunity"), ("probability", "<", 100), ("activity_ids", "=", False)],
+            order="expected_revenue desc",
+            limit=4,
+        )
+        for days, lead in zip((18, 25, 33, 41), leads, strict=False):
+            lead.date_last_stage_update = fields.Datetime.now() - timedelta(days=days)
 
     def _still_open(self, records):
         """The records whose situation still calls for the follow-up (e.g. invoices not paid)."""

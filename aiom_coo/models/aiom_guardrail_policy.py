@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytz
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import email_normalize
 
 from ..exceptions import GuardrailViolation
@@ -91,8 +91,30 @@ class AiomGuardrailPolicy(models.Model):
     @api.model
     def _for_company(self, company):
         """The company's active policy, or an unsaved one with the defaults."""
-        policy = self.search([("company_id", "=", company.id)], limit=1)
-        return policy or self.new({"company_id": company.id, "name": "Default guardrails"})
+        policy_id = self._policy_id_for_company(company.id)
+        if policy_id:
+            return self.browse(policy_id)
+        return self.new({"company_id": company.id, "name": "Default guardrails"})
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _policy_id_for_company(self, company_id):
+        # Read on every approval: cached, and the cache cleared whenever a policy changes.
+        return self.search([("company_id", "=", company_id)], limit=1).id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if {"company_id", "active"} & set(vals):
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
 
     # ------------------------------------------------------------------ proposal and execution
 

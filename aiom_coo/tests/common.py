@@ -41,5 +41,6 @@ class AiomCase(TransactionCase):
         self.env.cr.precommit.run()
 
     def chatter(self, record):
+        """The record's messages, read with the test's own rights (tracking values need them)."""
         self.flush_tracking()
-        return record.message_ids.sorted("id")
+        return record.with_env(self.env).message_ids.sorted("id")

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Benchmarks: ./bench/run.sh [engine|inbox|brain_loop ...] (default: all three).
+# Creates a fresh database (crm, account, aiom_coo with demo data), runs each benchmark in one Odoo
+# process and prints a table of figures with ratios against a baseline measured in the same run.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+ensure_venv
+ensure_postgres
+BENCH_DB="aiom_bench_$$"
+cleanup() {
+  local status=$?
+  db_psql -c "DROP DATABASE IF EXISTS \"$BENCH_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$LOCAL_DIR/filestore/filestore/$BENCH_DB"
+  stop_postgres
+  exit "$status"
+}
+trap cleanup EXIT
+CONFIG="$LOCAL_DIR/odoo-bench-$$.conf"
+write_odoo_config "$CONFIG" "$(free_port)"
+log "Creating $BENCH_DB (crm, account, aiom_coo)..."
+odoo_bin -c "$CONFIG" -d "$BENCH_DB" -i crm,account --stop-after-init --log-level=warn
+odoo_bin -c "$CONFIG" -d "$BENCH_DB" -i aiom_coo --stop-after-init --log-level=warn
+export AIOM_BENCH_DIR="$PROJECT_DIR/bench" AIOM_ODOO_CONFIG="$CONFIG" AIOM_BENCH_DB="$BENCH_DB"
+log "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
+for name in "${@:-engine inbox brain_loop}"; do
+  for bench in $name; do
+    log "Benchmark: $bench"
+    odoo_bin shell -c "$CONFIG" -d "$BENCH_DB" --no-http --log-level=warn <"$PROJECT_DIR/bench/bench_$bench.py"
+  done
+done
