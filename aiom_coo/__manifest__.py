@@ -26,6 +26,10 @@
         "demo/aiom_action_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "aiom_coo/static/src/**/*",
+            ("remove", "aiom_coo/static/src/tours/**/*"),
+        ],
         "web.assets_tests": [
             "aiom_coo/static/src/tours/**/*",
         ],
