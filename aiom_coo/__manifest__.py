@@ -19,6 +19,7 @@
         "data/res_users_data.xml",
         "data/ir_cron_data.xml",
         "views/aiom_action_views.xml",
+        "views/aiom_dashboard_action.xml",
         "views/res_config_settings_views.xml",
         "views/aiom_coo_menus.xml",
     ],
