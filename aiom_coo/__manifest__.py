@@ -25,6 +25,7 @@
     ],
     "demo": [
         "demo/aiom_action_demo.xml",
+        "demo/aiom_action_inbox_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -1,6 +1,7 @@
 from . import (
     aiom_action,
     aiom_action_dashboard,
+    aiom_action_demo,
     aiom_action_inbox,
     aiom_action_step,
     aiom_email_receipt,
