@@ -15,6 +15,8 @@ class AiomAction(models.Model):
 
     @api.model
     def _load_demo_inbox(self):
+        if self.search_count([("idempotency_key", "=like", "aiom-demo-%")]):
+            return  # loaded already
         admin = self.env.ref("base.user_admin")
         actions = self.with_user(admin).with_context(tracking_disable=True)
         wood, deco, gemini, ready = (self.env.ref(xmlid) for xmlid in PARTNER_XMLIDS)
@@ -47,6 +49,7 @@ class AiomAction(models.Model):
     def _demo_backdate(self, action, hours_ago):
         # Demo only: spread proposals over the last days so that ages and the dashboard look lived-in.
         created = fields.Datetime.now() - timedelta(hours=hours_ago)
+        self.env.flush_all()  # or the engine's pending writes would land after this update
         self.env.cr.execute(
             SQL(
                 "UPDATE aiom_action SET create_date = %(created)s,"
@@ -54,7 +57,7 @@ class AiomAction(models.Model):
                 " executed_date = CASE WHEN executed_date IS NULL THEN NULL ELSE %(approved)s END"
                 " WHERE id = %(id)s",
                 created=created,
-                approved=created + timedelta(hours=min(hours_ago, 3) * 0.8),
+                approved=created + timedelta(hours=max(0.3, hours_ago * 0.06)),
                 id=action.id,
             )
         )
