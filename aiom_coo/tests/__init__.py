@@ -1,1 +1,1 @@
-from . import test_execution, test_install, test_propose, test_transitions, test_ui
+from . import test_execution, test_inbox, test_install, test_propose, test_transitions, test_ui
