@@ -52,6 +52,17 @@ export class AiomDashboard extends Component {
         }));
     }
 
+    get outcomes() {
+        return _t("%(failed)s failed, %(executed)s executed", {
+            failed: this.state.data.failed,
+            executed: this.state.data.executed,
+        });
+    }
+
+    riskLabel(risk) {
+        return _t("%s risk", risk.label);
+    }
+
     riskClass(risk) {
         return RISK_CLASSES[risk] || "secondary";
     }
