@@ -27,7 +27,11 @@ export class AiomActionButtons extends Component {
     }
 
     get visible() {
-        return this.state.executed || ["pending", "failed"].includes(this.actionState);
+        return (
+            this.state.executed ||
+            Boolean(this.state.error) ||
+            ["pending", "failed"].includes(this.actionState)
+        );
     }
 
     get approveLabel() {
@@ -42,9 +46,11 @@ export class AiomActionButtons extends Component {
         const method = this.actionState === "failed" ? "action_retry" : "action_approve";
         this.state.busy = true;
         this.state.error = "";
+        let ran = false;
         try {
             // action_approve returns True even when execution fails: the record tells the outcome.
             await this.orm.call("aiom.action", method, [[record.resId]]);
+            ran = true;
             const [action] = await this.orm.read("aiom.action", [record.resId], [
                 "state",
                 "error_message",
@@ -64,8 +70,13 @@ export class AiomActionButtons extends Component {
         } finally {
             this.state.busy = false;
         }
-        // Reload the inbox: the card moves to its new column (executed, failed).
-        await record.model.load();
+        if (ran) {
+            // Reload the inbox: the card moves to its new column (Executed, or Failed with its error).
+            await record.model.load();
+        } else {
+            // Refused (taken by someone else, no longer pending...): keep this card and its error.
+            await record.load();
+        }
     }
 
     onReject() {
