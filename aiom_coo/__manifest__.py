@@ -32,6 +32,9 @@
             "aiom_coo/static/src/**/*",
             ("remove", "aiom_coo/static/src/tours/**/*"),
         ],
+        "web.assets_unit_tests": [
+            "aiom_coo/static/tests/**/*",
+        ],
         "web.assets_tests": [
             "aiom_coo/static/src/tours/**/*",
         ],
