@@ -1,1 +1,10 @@
-from . import test_execution, test_inbox, test_install, test_propose, test_transitions, test_ui
+from . import (
+    test_execution,
+    test_inbox,
+    test_install,
+    test_js,
+    test_propose,
+    test_serialize,
+    test_transitions,
+    test_ui,
+)
