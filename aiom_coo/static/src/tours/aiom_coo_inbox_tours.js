@@ -94,7 +94,7 @@ registry.category("web_tour.tours").add("aiom_coo_dashboard", {
     steps: () => [
         {
             content: "The dashboard counts the pending high-risk action",
-            trigger: ".o_aiom_dashboard .o_aiom_risk_high .badge:contains('1')",
+            trigger: ".o_aiom_dashboard .o_aiom_risk_high .badge:contains(/^1$/)",
         },
         {
             content: "and shows the agent among the top agents",
