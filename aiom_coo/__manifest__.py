@@ -23,14 +23,23 @@
         "views/aiom_action_views.xml",
         "views/aiom_guardrail_policy_views.xml",
         "views/aiom_analyzer_views.xml",
+        "views/aiom_dashboard_action.xml",
         "views/res_config_settings_views.xml",
         "views/aiom_coo_menus.xml",
     ],
     "demo": [
         "demo/aiom_action_demo.xml",
+        "demo/aiom_action_inbox_demo.xml",
         "demo/aiom_analyzer_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "aiom_coo/static/src/**/*",
+            ("remove", "aiom_coo/static/src/tours/**/*"),
+        ],
+        "web.assets_unit_tests": [
+            "aiom_coo/static/tests/**/*",
+        ],
         "web.assets_tests": [
             "aiom_coo/static/src/tours/**/*",
         ],

@@ -36,7 +36,11 @@ def action_to_dict(action):
     for name in DATES:
         data[name] = iso_utc(action[name])
     target = action.target_ref
-    data["target"] = {"model": target._name, "id": target.id, "display_name": target.display_name} if target else None
+    data["target"] = None
+    if target:
+        # The user may see the action but not its target (a lead without sales rights): no name then.
+        name = target.display_name if target.has_access("read") else None
+        data["target"] = {"model": target._name, "id": target.id, "display_name": name}
     data["steps"] = [
         {"id": step.id, **{name: _plain(step[name]) for name in STEP_FIELDS}}
         for step in action.step_ids.sorted("sequence")

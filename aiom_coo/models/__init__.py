@@ -2,8 +2,13 @@ from . import aiom_step_handler
 from . import aiom_step_handler_email
 from . import aiom_email_receipt
 from . import aiom_action
+from . import aiom_action_dashboard
+from . import aiom_action_demo
+from . import aiom_action_inbox
 from . import aiom_action_step
 from . import aiom_guardrail_policy
+from . import aiom_guardrail_rule
+from . import aiom_guardrail_value_limit
 from . import aiom_analyzer
 from . import aiom_analyzer_level
 from . import aiom_analyzer_stage
@@ -11,7 +16,5 @@ from . import aiom_analyzer_overdue_invoices
 from . import aiom_analyzer_stalled_deals
 from . import aiom_followup
 from . import aiom_recommender
-from . import aiom_guardrail_rule
-from . import aiom_guardrail_value_limit
 from . import ir_http
 from . import res_config_settings
