@@ -253,7 +253,9 @@ class AiomAction(models.Model):
         policy = self.env["aiom.guardrail.policy"]._for_company(self.env["res.company"].browse(company_id))
         try:
             self._validate_plan(plan, vals.get("target_model"), vals.get("target_res_id"))
-            policy._check_agent_rate(vals.get("agent"))
+            if vals.get("source") != "analyzer":
+                # The brain loop's analyzers are bounded by their findings and batches, not by a rate.
+                policy._check_agent_rate(vals.get("agent"))
             vals["risk_level"] = policy._check_plan(plan, vals.get("risk_level", "medium"))
         except GuardrailViolation as violation:
             error = violation.args[0]

@@ -26,9 +26,20 @@ class AiomFollowup(models.Model):
 
     @api.model
     def _stop_resolved(self, batch_size):
-        """Stop follow-ups whose record is resolved, cancelling their pending proposals."""
+        """Stop follow-ups whose record is resolved, cancelling their pending proposals.
+
+        Looks at every pending analyzer proposal, by chunks: the cost follows the number of open
+        proposals, not the size of the database.
+        """
         stopped = self.browse()
-        live = self.search([("state", "=", "live"), ("action_id.state", "=", "pending")], limit=batch_size)
+        pending = self.env["aiom.action"].search([("state", "=", "pending"), ("analyzer_id", "!=", False)], order="id")
+        for start in range(0, len(pending), batch_size):
+            live = self.search([("action_id", "in", pending[start : start + batch_size].ids), ("state", "=", "live")])
+            stopped |= self._stop_if_resolved(live)
+        return stopped
+
+    def _stop_if_resolved(self, live):
+        stopped = self.browse()
         for analyzer in live.analyzer_id:
             mine = live.filtered(lambda followup, a=analyzer: followup.analyzer_id == a)
             records = self.env[mine[0].target_model].browse(mine.mapped("target_res_id")).exists()

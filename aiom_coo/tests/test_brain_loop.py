@@ -46,7 +46,6 @@ class TestStalledDeals(BrainLoopCase):
         stages = cls.env["crm.stage"].search([("is_won", "=", False)], order="sequence", limit=2)
         cls.stage, cls.slow_stage = stages[0], stages[1]
         cls.analyzer.stage_ids = [Command.create({"stage_id": cls.slow_stage.id, "days": 30})]
-        cls.env.ref("aiom_coo.guardrail_policy_main").agent_hourly_proposal_limit = 0
 
     def lead(self, name, stage=None, **vals):
         lead = self.env["crm.lead"].create(
@@ -135,7 +134,6 @@ class TestOverdueInvoices(BrainLoopCase):
             return
         cls.analyzer = cls.env.ref("aiom_coo.analyzer_overdue_invoices")
         cls.other = cls.env["res.partner"].create({"name": "Gemini Test", "email": "gemini@example.com"})
-        cls.env.ref("aiom_coo.guardrail_policy_main").agent_hourly_proposal_limit = 0
 
     def invoice(self, partner, days_overdue, amount=1000.0):
         due = (self.TODAY - timedelta(days=days_overdue)).date()
