@@ -19,7 +19,7 @@ class AiomFollowup(models.Model):
     target_res_id = fields.Many2oneReference(model_field="target_model", required=True, index=True)
     level_id = fields.Many2one("aiom.analyzer.level", ondelete="set null", index=True)
     action_id = fields.Many2one("aiom.action", ondelete="set null", index=True)
-    action_state = fields.Selection(related="action_id.state")
+    action_state = fields.Selection(related="action_id.state", string="Proposal state")
     # Not create_date: the loop compares it with its own clock (which tests move with freezegun).
     date = fields.Datetime(default=fields.Datetime.now, required=True, index=True)
     state = fields.Selection([("live", "Live"), ("stopped", "Stopped")], default="live", required=True, index=True)
