@@ -13,3 +13,15 @@ def selection_business_models(records):
         for name, model in records.env.registry.items()
         if not model._abstract and not model._transient
     )
+
+
+def has_nul(value):
+    """True when a text in ``value`` (nested JSON included) holds a NUL character, which
+    PostgreSQL refuses to store."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(has_nul(item) for item in value)
+    return False

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: ./bench/run.sh [engine|inbox|brain_loop ...] (default: all three).
+# Benchmarks: ./bench/run.sh [engine|inbox|api|brain_loop ...] (default: all four).
 # Creates a fresh database (crm, account, aiom_coo with demo data), runs each benchmark in one Odoo
 # process and prints a table of figures with ratios against a baseline measured in the same run.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
@@ -21,9 +21,13 @@ odoo_bin -c "$CONFIG" -d "$BENCH_DB" -i crm,account --stop-after-init --log-leve
 odoo_bin -c "$CONFIG" -d "$BENCH_DB" -i aiom_coo --stop-after-init --log-level=warn
 export AIOM_BENCH_DIR="$PROJECT_DIR/bench" AIOM_ODOO_CONFIG="$CONFIG" AIOM_BENCH_DB="$BENCH_DB"
 log "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
-for name in "${@:-engine inbox brain_loop}"; do
+for name in "${@:-engine inbox api brain_loop}"; do
   for bench in $name; do
     log "Benchmark: $bench"
-    odoo_bin shell -c "$CONFIG" -d "$BENCH_DB" --no-http --log-level=warn <"$PROJECT_DIR/bench/bench_$bench.py"
+    if [ "$bench" = api ]; then
+      "$VENV/bin/python" "$PROJECT_DIR/bench/bench_api.py"
+    else
+      odoo_bin shell -c "$CONFIG" -d "$BENCH_DB" --no-http --log-level=warn <"$PROJECT_DIR/bench/bench_$bench.py"
+    fi
   done
 done

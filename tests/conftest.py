@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -50,38 +51,67 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+class OdooServer:
+    """An Odoo server process on the test database, started and stopped by the tests."""
+
+    def __init__(self, *extra):
+        self.database = _required_env("AIOM_TEST_DB")
+        self.port = _free_port()
+        self.extra = [*extra, f"--gevent-port={_free_port()}"] if "--workers=2" in extra else list(extra)
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = PROJECT_DIR / ".local" / f"live-server-{self.port}.log"
+        self.process = None
+
+    def start(self):
+        database = self.database
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(
+                odoo_command(
+                    "-d",
+                    database,
+                    f"--db-filter=^{database}$",
+                    f"--http-port={self.port}",
+                    "--http-interface=127.0.0.1",
+                    "--max-cron-threads=0",
+                    *self.extra,
+                ),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{self.base_url}/web/health", timeout=2).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                pytest.fail(f"the Odoo server did not start:\n{self.log_path.read_text()[-4000:]}")
+            time.sleep(0.2)  # polling for readiness, not synchronising test steps
+
+    def kill(self):
+        """SIGKILL the whole process group: no clean shutdown, as a crash would be."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
 @pytest.fixture(scope="session")
 def live_server():
-    """Start `odoo` on the test database in its own process; yield its base URL."""
-    database = _required_env("AIOM_TEST_DB")
-    port = _free_port()
-    log_path = PROJECT_DIR / ".local" / f"live-server-{port}.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            odoo_command(
-                "-d", database, f"--db-filter=^{database}$", f"--http-port={port}", "--http-interface=127.0.0.1"
-            ),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if requests.get(f"{base_url}/web/health", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the live Odoo server did not start:\n{log_path.read_text()[-4000:]}")
-        time.sleep(0.2)  # polling for readiness, not synchronising test steps
-    yield base_url
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    """A threaded Odoo server on the test database; yields its base URL."""
+    server = OdooServer().start()
+    yield server.base_url
+    server.stop()
 
 
 @pytest.fixture

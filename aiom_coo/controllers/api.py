@@ -10,11 +10,20 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
+from ..utils import has_nul
 from .serialize import action_to_dict
 
 SEARCH_LIMIT_DEFAULT = 80
 SEARCH_LIMIT_MAX = 500
 API_ROUTE = "/aiom/api/v1/actions"
+
+
+def _check_request(unknown):
+    """Refuse unknown parameters, and text PostgreSQL cannot store (NUL characters)."""
+    for key, value in request.params.items():
+        if has_nul(key) or has_nul(value):
+            raise ValidationError(request.env._("Parameter %r contains a NUL character.", key.replace("\x00", "")))
+    _check_unknown(unknown)
 
 
 def _check_unknown(unknown):
@@ -72,7 +81,7 @@ class AiomApi(http.Controller):
         expires_at=None,
         **unknown,
     ):
-        _check_unknown(unknown)
+        _check_request(unknown)
         vals = {
             "name": name,
             "action_type": action_type,
@@ -93,7 +102,7 @@ class AiomApi(http.Controller):
 
     @http.route(f"{API_ROUTE}/search", type="json", auth="aiom_api", methods=["POST"])
     def search(self, state=None, limit=None, offset=None, **unknown):
-        _check_unknown(unknown)
+        _check_request(unknown)
         limit = _integer(limit, "limit", 1, SEARCH_LIMIT_MAX, required=False, default=SEARCH_LIMIT_DEFAULT)
         offset = _integer(offset, "offset", 0, required=False, default=0)
         Action = request.env["aiom.action"]
@@ -111,12 +120,12 @@ class AiomApi(http.Controller):
 
     @http.route(f"{API_ROUTE}/get", type="json", auth="aiom_api", methods=["POST"])
     def get(self, id=None, **unknown):
-        _check_unknown(unknown)
+        _check_request(unknown)
         return action_to_dict(_action(id))
 
     @http.route(f"{API_ROUTE}/approve", type="json", auth="aiom_api", methods=["POST"])
     def approve(self, id=None, **unknown):
-        _check_unknown(unknown)
+        _check_request(unknown)
         action = _action(id)
         action.action_approve()
         return {
@@ -128,7 +137,7 @@ class AiomApi(http.Controller):
 
     @http.route(f"{API_ROUTE}/reject", type="json", auth="aiom_api", methods=["POST"])
     def reject(self, id=None, reason=None, **unknown):
-        _check_unknown(unknown)
+        _check_request(unknown)
         action = _action(id)
         action.action_reject(_text(reason, "reason"))
         return {"success": True, "state": action.state}
@@ -139,7 +148,7 @@ class AiomApi(http.Controller):
         authenticated user. Answers ``{"success": false, "error"}`` instead of raising, as it did."""
         try:
             with request.env.cr.savepoint():
-                _check_unknown(unknown)
+                _check_request(unknown)
                 action = _action(actionId)
                 action.action_approve()
         except (UserError, AccessError, MissingError, ValidationError) as error:

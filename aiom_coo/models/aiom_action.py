@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..exceptions import GuardrailViolation, TransientStepError
 from ..references import UnresolvedReference, find_references, resolve
-from ..utils import pretty_json, selection_business_models
+from ..utils import has_nul, pretty_json, selection_business_models
 
 _logger = logging.getLogger(__name__)
 
@@ -236,6 +236,8 @@ class AiomAction(models.Model):
         """
         if not isinstance(vals, dict):
             raise ValidationError(self.env._("A proposal must be a JSON object."))
+        if has_nul(vals):
+            raise ValidationError(self.env._("A proposal cannot contain NUL characters."))
         unknown = set(vals) - PROPOSAL_KEYS
         if unknown:
             raise ValidationError(self.env._("Unknown proposal fields: %s.", ", ".join(sorted(unknown))))
