@@ -16,12 +16,15 @@ DEFAULT_TIMEOUT = 30.0
 class LlmError(Exception):
     """The endpoint failed or answered something unusable; ``str()`` is meant for a log line.
 
-    ``usage`` holds the token counts when the endpoint answered (tokens were spent all the same).
+    ``usage`` holds the token counts when the endpoint answered (tokens were spent all the same);
+    ``unavailable`` is True when the endpoint itself failed (timeout, connection, HTTP error), as
+    opposed to answering something unusable.
     """
 
-    def __init__(self, message, usage=None):
+    def __init__(self, message, usage=None, unavailable=False):
         super().__init__(message)
         self.usage = usage or {}
+        self.unavailable = unavailable
 
 
 class LlmClient:
@@ -53,12 +56,12 @@ class LlmClient:
                 f"{self.base_url}/chat/completions", json=payload, headers=headers, timeout=self.timeout
             )
         except requests.exceptions.Timeout:
-            raise LlmError(f"the LLM endpoint did not answer within {self.timeout:g} s") from None
+            raise LlmError(f"the LLM endpoint did not answer within {self.timeout:g} s", unavailable=True) from None
         except requests.exceptions.RequestException as exc:
-            raise LlmError(f"could not call the LLM endpoint: {type(exc).__name__}") from None
+            raise LlmError(f"could not call the LLM endpoint: {type(exc).__name__}", unavailable=True) from None
         if response.status_code != 200:
             snippet = (response.text or "").strip().replace("\n", " ")[:160]
-            raise LlmError(f"the LLM endpoint answered HTTP {response.status_code}: {snippet!r}")
+            raise LlmError(f"the LLM endpoint answered HTTP {response.status_code}: {snippet!r}", unavailable=True)
         try:
             data = response.json()
         except ValueError:

@@ -1,5 +1,7 @@
 import json
 import logging
+import math
+import time
 
 from odoo import api, models
 from odoo.exceptions import ValidationError
@@ -17,6 +19,10 @@ RISKS = ("low", "medium", "high")
 # Text parameters the LLM may rewrite, per step type: (subject field, body field).
 TEXT_PARAMS = {"email_send": ("subject", "body"), "activity_schedule": ("summary", "note")}
 MAX_SUBJECT, MAX_BODY, MAX_RATIONALE = 200, 5000, 2000
+# After the endpoint fails (down, slow, 429, 5xx), this process stops asking it for a while, so a
+# dead endpoint costs one timeout per pause rather than one per finding of a brain-loop batch.
+PAUSE_SECONDS = 300
+_paused_until = {}  # database name -> time.monotonic() deadline
 STEP_TYPES = ["odoo_create", "odoo_update", "odoo_search", "email_send", "message_post", "activity_schedule"]
 ANSWER_SCHEMA = {
     "type": "object",
@@ -73,6 +79,8 @@ class AiomRecommender(models.AbstractModel):
         if not settings or not vals["steps"]:
             return vals
         company = analyzer.company_id
+        if _paused_until.get(self.env.cr.dbname, 0) > time.monotonic():
+            return vals
         if self._llm_budget_reached(company, settings["budget"]):
             _logger.info("AI COO LLM recommender: the monthly token budget is reached; rule-based proposal.")
             return vals
@@ -83,10 +91,14 @@ class AiomRecommender(models.AbstractModel):
             worded = self._llm_apply(vals, answer, company)
         except (LlmError, AnswerRefused, ValidationError) as error:
             usage = getattr(error, "usage", None) or usage
+            unavailable = getattr(error, "unavailable", False)
+            if unavailable:
+                _paused_until[self.env.cr.dbname] = time.monotonic() + PAUSE_SECONDS
             _logger.warning(
-                "AI COO LLM recommender: %s; using the rule-based proposal for %r.",
+                "AI COO LLM recommender: %s; using the rule-based proposal for %r%s.",
                 error.args[0] if error.args else error,
                 vals["name"],
+                f" (no LLM calls for {PAUSE_SECONDS} s)" if unavailable else "",
             )
             worded = vals
         if usage.get("total_tokens"):
@@ -186,6 +198,8 @@ class AiomRecommender(models.AbstractModel):
                 )
             worded_by_name[step["name"]] = step
         steps = [_reworded(step, worded_by_name.get(step["name"])) for step in vals["steps"]]
+        if not math.isfinite(answer["confidence"]):
+            raise AnswerRefused("the confidence is not a finite number")
         rationale = answer["rationale"].strip()
         _check_text("rationale", rationale, MAX_RATIONALE)
         # The LLM may make a proposal more careful, never more autonomous.

@@ -9,6 +9,7 @@ from odoo import Command
 from odoo.tests import common as odoo_test_common
 from odoo.tests import tagged
 
+from ..models import aiom_recommender_llm
 from .common import AiomCase
 from .llm_server import API_KEY, FakeLlm
 
@@ -55,6 +56,7 @@ class TestLlmRecommender(AiomCase):
             self.skipTest("account not installed")
         self.llm.requests.clear()
         self.llm.behaviours.clear()
+        aiom_recommender_llm._paused_until.clear()
         self.llm.usage = {"prompt_tokens": 300, "completion_tokens": 120, "total_tokens": 420}
         params = self.env["ir.config_parameter"]
         params.set_param("aiom_coo.smtp2go_api_key", SMTP2GO_KEY)
@@ -167,6 +169,7 @@ class TestLlmRecommender(AiomCase):
             "malformed": ("malformed", good),
             "off-schema": ("ok", {"rationale": "Pay now", "confidence": "very", "risk_level": "low", "steps": []}),
             "unknown key": ("ok", {**good, "user_id": 2}),
+            "not a number": ("ok", {**good, "confidence": float("nan")}),
             "step on res.users": ("ok", {**good, "steps": on_users}),
             "update on res.users": ("ok", {**good, "steps": as_update}),
             "added step": ("ok", {**good, "steps": extra}),
@@ -176,6 +179,7 @@ class TestLlmRecommender(AiomCase):
         }
         for label, (behaviour, answer) in cases.items():
             with self.subTest(label):
+                aiom_recommender_llm._paused_until.clear()
                 self.llm.requests.clear()
                 self.llm.fail_next(behaviour)
                 self.llm.answer = answer
@@ -199,7 +203,7 @@ class TestLlmRecommender(AiomCase):
         self.assertFalse(self.env["aiom.llm.usage"].search([("action_id", "=", action.id)]))
 
     def test_timeout_falls_back(self):
-        """An endpoint slower than the timeout: rule-based proposal after the timeout, not after its answer."""
+        """Slower than the timeout: rule-based proposal, and no more calls for a while."""
         finding = self.finding()
         rules = self.rule_based(finding)
         self.env["ir.config_parameter"].set_param("aiom_coo.llm_timeout", "0.5")
@@ -211,6 +215,9 @@ class TestLlmRecommender(AiomCase):
                 vals = self.recommend(finding)
         self.assertIn("did not answer within 0.5 s", logs.output[0])
         self.assertEqual(vals, rules)
+        # A dead endpoint is not asked again for every finding of the batch.
+        self.assertEqual(self.recommend(self.finding(self.other)), self.rule_based(self.finding(self.other)))
+        self.assertEqual(len(self.llm.requests), 1)
 
     def test_monthly_budget_stops_calls(self):
         """Once the month's tokens reach the budget, no request is made; other months do not count."""
