@@ -201,6 +201,8 @@ class AiomRecommender(models.AbstractModel):
         if not math.isfinite(answer["confidence"]):
             raise AnswerRefused("the confidence is not a finite number")
         rationale = answer["rationale"].strip()
+        if not rationale:
+            raise AnswerRefused("the rationale is empty")
         _check_text("rationale", rationale, MAX_RATIONALE)
         # The LLM may make a proposal more careful, never more autonomous.
         risk = max(answer["risk_level"], vals["risk_level"], key=RISKS.index)
@@ -225,8 +227,8 @@ def _draft_step(step):
         "name": step["name"],
         "action_type": step["action_type"],
         "model": parameters.get("model") or "",
-        "subject": parameters.get(subject_key) or "" if subject_key else "",
-        "body": parameters.get(body_key) or "" if body_key else "",
+        "subject": (parameters.get(subject_key) or "") if subject_key else "",
+        "body": (parameters.get(body_key) or "") if body_key else "",
     }
 
 
@@ -252,5 +254,3 @@ def _check_text(label, text, limit):
         raise AnswerRefused(f"{label} contains a {{{{ reference }}}}, which the LLM may not write")
     if len(text) > limit:
         raise AnswerRefused(f"{label} is longer than {limit} characters")
-    if label == "rationale" and not text:
-        raise AnswerRefused("the rationale is empty")

@@ -170,6 +170,7 @@ class TestLlmRecommender(AiomCase):
             "off-schema": ("ok", {"rationale": "Pay now", "confidence": "very", "risk_level": "low", "steps": []}),
             "unknown key": ("ok", {**good, "user_id": 2}),
             "not a number": ("ok", {**good, "confidence": float("nan")}),
+            "empty rationale": ("ok", {**good, "rationale": "  "}),
             "step on res.users": ("ok", {**good, "steps": on_users}),
             "update on res.users": ("ok", {**good, "steps": as_update}),
             "added step": ("ok", {**good, "steps": extra}),
