@@ -23,6 +23,7 @@
         "views/aiom_action_views.xml",
         "views/aiom_guardrail_policy_views.xml",
         "views/aiom_analyzer_views.xml",
+        "views/aiom_llm_usage_views.xml",
         "views/aiom_dashboard_action.xml",
         "views/res_config_settings_views.xml",
         "views/aiom_coo_menus.xml",

@@ -16,5 +16,7 @@ from . import aiom_analyzer_overdue_invoices
 from . import aiom_analyzer_stalled_deals
 from . import aiom_followup
 from . import aiom_recommender
+from . import aiom_recommender_llm
+from . import aiom_llm_usage
 from . import ir_http
 from . import res_config_settings

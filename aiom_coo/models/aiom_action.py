@@ -72,6 +72,7 @@ PROTECTED_FIELDS = {
     "result",
     "error_message",
     "attempt_count",
+    "llm_drafted",
 }
 PLAN_FIELDS = {"action_type", "parameters", "step_ids"}
 PROPOSAL_KEYS = {
@@ -118,6 +119,12 @@ class AiomAction(models.Model):
         required=True,
     )
     rationale = fields.Text()
+    llm_drafted = fields.Boolean(
+        string="Drafted by an LLM",
+        readonly=True,
+        help="The wording (rationale, email and activity texts) was drafted by the configured LLM; "
+        "the plan itself is the rule-based one and passed the same guardrails.",
+    )
     confidence = fields.Float(digits=(3, 2), default=0.5)
     risk_level = fields.Selection(
         [("low", "Low"), ("medium", "Medium"), ("high", "High")], default="medium", required=True, tracking=True

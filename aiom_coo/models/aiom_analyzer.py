@@ -93,10 +93,11 @@ class AiomAnalyzer(models.Model):
         key = f"aiom:{self.code}:{finding['key']}"
         if Action.search_count([("idempotency_key", "=", key), ("company_id", "=", self.company_id.id)]):
             return Action
-        vals = self.env["aiom.recommender"]._recommend(self, finding)
+        recommender = self.env["aiom.recommender"]
+        vals = recommender._recommend(self, finding)
         action = Action.propose(
             {
-                **vals,
+                **{key: value for key, value in vals.items() if not key.startswith("_")},
                 "source": "analyzer",
                 "agent": self.name,
                 "idempotency_key": key,
@@ -104,6 +105,7 @@ class AiomAnalyzer(models.Model):
             }
         )
         action._engine().write({"analyzer_id": self.id})
+        recommender._recorded(action, vals)
         self.env["aiom.followup"].create(
             [
                 {

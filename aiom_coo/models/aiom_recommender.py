@@ -31,6 +31,12 @@ class AiomRecommender(models.AbstractModel):
         }
 
     @api.model
+    def _recorded(self, action, vals):
+        """Called once the proposal made of ``vals`` is stored as ``action``; keys of ``vals``
+        starting with ``_`` are the recommender's own notes, not proposal fields."""
+        return None
+
+    @api.model
     def _priority(self, value):
         return "3" if value >= 10000 else "2" if value >= 2500 else "1" if value >= 500 else "0"
 

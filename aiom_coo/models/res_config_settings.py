@@ -3,6 +3,7 @@ import os
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..llm import DEFAULT_TIMEOUT
 from ..smtp2go import DEFAULT_BASE_URL, REGIONAL_BASE_URLS, Smtp2goClient, Smtp2goError
 
 
@@ -29,6 +30,34 @@ class ResConfigSettings(models.TransientModel):
         string="SMTP2GO timeout (seconds)", config_parameter="aiom_coo.smtp2go_timeout", default=10.0
     )
     aiom_smtp2go_env_key = fields.Boolean(compute="_compute_aiom_smtp2go_env_key")
+    aiom_llm_enabled = fields.Boolean(
+        string="LLM drafting",
+        config_parameter="aiom_coo.llm_enabled",
+        help="Let an LLM word the brain loop's proposals; the rule-based recommender answers otherwise.",
+    )
+    aiom_llm_base_url = fields.Char(
+        string="LLM endpoint",
+        config_parameter="aiom_coo.llm_base_url",
+        help="OpenAI-compatible base URL, e.g. https://api.openai.com/v1: POST {base}/chat/completions "
+        "(OpenAI, Azure OpenAI, vLLM, Ollama, LM Studio).",
+    )
+    aiom_llm_model = fields.Char(string="LLM model", config_parameter="aiom_coo.llm_model")
+    aiom_llm_api_key = fields.Char(
+        string="LLM API key",
+        config_parameter="aiom_coo.llm_api_key",
+        help="Sent as 'Authorization: Bearer KEY'; leave empty for local servers that need none.",
+    )
+    aiom_llm_timeout = fields.Float(
+        string="LLM timeout (seconds)", config_parameter="aiom_coo.llm_timeout", default=DEFAULT_TIMEOUT
+    )
+    aiom_llm_monthly_token_budget = fields.Integer(
+        string="Monthly token budget",
+        config_parameter="aiom_coo.llm_monthly_token_budget",
+        default=0,
+        help="Tokens per company and calendar month; once reached, proposals are rule-based until the month ends. "
+        "0 for no limit.",
+    )
+    aiom_llm_month_tokens = fields.Integer(string="Tokens this month", compute="_compute_aiom_llm_month_tokens")
     aiom_autonomy_level = fields.Selection(
         [
             ("suggest", "Suggest: every action waits for a person"),
@@ -49,6 +78,11 @@ class ResConfigSettings(models.TransientModel):
     def _compute_aiom_smtp2go_env_key(self):
         for settings in self:
             settings.aiom_smtp2go_env_key = bool(os.environ.get("SMTP2GO_API_KEY"))
+
+    @api.depends("company_id")
+    def _compute_aiom_llm_month_tokens(self):
+        for settings in self:
+            settings.aiom_llm_month_tokens = self.env["aiom.llm.usage"]._month_total(settings.company_id)
 
     def action_aiom_send_test_email(self):
         """Send a test email to the current user with the settings as saved, and say what happened."""
