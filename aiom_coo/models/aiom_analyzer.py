@@ -97,7 +97,7 @@ class AiomAnalyzer(models.Model):
         vals = recommender._recommend(self, finding)
         action = Action.propose(
             {
-                **{key: value for key, value in vals.items() if not key.startswith("_")},
+                **{name: value for name, value in vals.items() if not name.startswith("_")},
                 "source": "analyzer",
                 "agent": self.name,
                 "idempotency_key": key,
