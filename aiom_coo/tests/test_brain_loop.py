@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
-from .common import AiomCase
+from .common import AiomCase, post_invoice
 
 START = datetime(2026, 10, 1, 9, 0)
 
@@ -136,19 +136,7 @@ class TestOverdueInvoices(BrainLoopCase):
         cls.other = cls.env["res.partner"].create({"name": "Gemini Test", "email": "gemini@example.com"})
 
     def invoice(self, partner, days_overdue, amount=1000.0):
-        due = (self.TODAY - timedelta(days=days_overdue)).date()
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": due - timedelta(days=30),
-                "invoice_date_due": due,
-                "invoice_line_ids": [Command.create({"name": "Consulting", "quantity": 1, "price_unit": amount})],
-            }
-        )
-        invoice.action_post()
-        invoice.invoice_date_due = due
-        return invoice
+        return post_invoice(self.env, partner, (self.TODAY - timedelta(days=days_overdue)).date(), amount)
 
     def proposals_for(self, analyzer):
         """This test's reminders (the demo database has overdue invoices of its own)."""

@@ -5,12 +5,11 @@ from unittest.mock import patch
 import requests
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.tests import common as odoo_test_common
 from odoo.tests import tagged
 
 from ..models import aiom_recommender_llm
-from .common import AiomCase
+from .common import AiomCase, post_invoice
 from .llm_server import API_KEY, FakeLlm
 
 TODAY = datetime(2026, 11, 25, 9, 0)
@@ -36,19 +35,7 @@ class TestLlmRecommender(AiomCase):
 
     @classmethod
     def invoice(cls, partner, days_overdue, amount=1000.0):
-        due = (TODAY - timedelta(days=days_overdue)).date()
-        invoice = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": due - timedelta(days=30),
-                "invoice_date_due": due,
-                "invoice_line_ids": [Command.create({"name": "Consulting", "quantity": 1, "price_unit": amount})],
-            }
-        )
-        invoice.action_post()
-        invoice.invoice_date_due = due
-        return invoice
+        return post_invoice(cls.env, partner, (TODAY - timedelta(days=days_overdue)).date(), amount)
 
     def setUp(self):
         super().setUp()
