@@ -199,12 +199,8 @@ class AiomAction(models.Model):
                 self._check_not_protected(vals)
             if not vals.get("step_ids") and vals.get("action_type", "odoo_create") != "workflow":
                 # A single-step action created from the form gets its one step here.
-                action_type = vals.get("action_type", "odoo_create")
-                vals["step_ids"] = [
-                    fields.Command.create(
-                        {"name": action_type, "action_type": action_type, "parameters": vals.get("parameters") or {}}
-                    )
-                ]
+                step = self._single_step_vals(vals.get("action_type", "odoo_create"), vals.get("parameters"))
+                vals["step_ids"] = [fields.Command.create(step)]
         return super().create(vals_list)
 
     def write(self, vals):
@@ -215,7 +211,7 @@ class AiomAction(models.Model):
         result = super().write(vals)
         if "parameters" in vals or "action_type" in vals:
             for action in self.filtered(lambda a: a.action_type != "workflow" and len(a.step_ids) == 1):
-                action.step_ids.write(action._single_step_vals())
+                action.step_ids.write(self._single_step_vals(action.action_type, action.parameters))
         return result
 
     def _check_not_protected(self, vals):
@@ -228,8 +224,10 @@ class AiomAction(models.Model):
                 )
             )
 
-    def _single_step_vals(self):
-        return {"name": self.action_type, "action_type": self.action_type, "parameters": self.parameters or {}}
+    @api.model
+    def _single_step_vals(self, action_type, parameters):
+        """The one step of a single-step action, named after its type."""
+        return {"name": action_type, "action_type": action_type, "parameters": parameters or {}}
 
     # ------------------------------------------------------------------ proposal
 

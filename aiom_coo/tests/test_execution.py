@@ -1,3 +1,6 @@
+import os
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
 from .common import AiomCase
@@ -105,11 +108,13 @@ class TestExecution(AiomCase):
 
     def test_email_without_key_fails_and_sends_nothing(self):
         """An email step with no SMTP2GO key fails with a clear message."""
-        action = self.approve(
-            self.propose(
-                action_type="email_send", parameters={"to": ["a@example.com"], "subject": "Hi", "body": "Hello"}
+        self.env["ir.config_parameter"].set_param("aiom_coo.smtp2go_api_key", False)
+        with patch.dict(os.environ, {"SMTP2GO_API_KEY": ""}):
+            action = self.approve(
+                self.propose(
+                    action_type="email_send", parameters={"to": ["a@example.com"], "subject": "Hi", "body": "Hello"}
+                )
             )
-        )
         self.assertEqual(action.state, "failed")
         self.assertIn("SMTP2GO API key is not configured", action.error_message)
 
