@@ -36,6 +36,9 @@ odoo_bin -c "$CONFIG" -d "$TEST_DB" -i aiom_coo,queue_job,aiom_coo_queue --stop-
 db_psql -c "CREATE DATABASE \"$LIFECYCLE_DB\" TEMPLATE \"$TEST_DB\""
 
 export AIOM_ODOO_CONFIG="$CONFIG" AIOM_TEST_DB="$TEST_DB" AIOM_LIFECYCLE_DB="$LIFECYCLE_DB"
+# pytest-odoo's in-process HTTP server would start a queue_job jobrunner of its own and take the
+# test database's runner lock: jobs run only in the servers that tests/test_queue_job_live.py starts.
+export ODOO_QUEUE_JOB_MAX_CAPACITY=0
 log "Running the tests..."
 "$VENV/bin/python" -m pytest aiom_coo/tests aiom_coo_queue/tests tests \
   --odoo-config="$CONFIG" --odoo-database="$TEST_DB" --odoo-http --odoo-log-level=warn "$@"
