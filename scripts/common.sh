@@ -61,6 +61,12 @@ ensure_venv() {
   "$VENV/bin/pip" install --quiet -r "$VENV/odoo-requirements.txt"
   "$VENV/bin/pip" install --quiet --no-deps -e "$ODOO_SRC"
   "$VENV/bin/pip" install --quiet -r "$PROJECT_DIR/requirements-dev.txt"
+  # Addons installed with pip (queue_job) live in site-packages/odoo/addons: that bare odoo/
+  # directory would shadow the editable install's import hook. A plain path entry to the source
+  # makes the real odoo package win, and odoo.addons still extends over site-packages.
+  local site_packages
+  site_packages="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  printf '%s\n' "$ODOO_SRC" >"$site_packages/aiom-odoo-src.pth"
   printf '%s' "$want" >"$stamp"
 }
 

@@ -1,0 +1,1 @@
+from . import aiom_action, aiom_analyzer, res_config_settings

@@ -1,0 +1,170 @@
+from odoo.tests import tagged
+
+from odoo.addons.aiom_coo.tests.common import AiomCase
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import identity_exact
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from ..exceptions import ActionFailedError
+
+FAILED_JOB = "odoo.addons.aiom_coo_queue.exceptions.ActionFailedError"
+
+
+class Rollback(Exception):
+    """Leaves a savepoint without keeping what was done in it."""
+
+
+@tagged("post_install", "-at_install")
+class TestQueuedExecution(AiomCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.operator = cls.env.ref("aiom_coo.user_aiom_operator")
+        params = cls.env["ir.config_parameter"]
+        params.set_param("aiom_coo.autonomy_level", "auto_low_risk")
+        params.set_param("aiom_coo.auto_confidence_threshold", "0.5")
+        policy = cls.env.ref("aiom_coo.guardrail_policy_main")
+        policy.write({"tz": "UTC", "business_hour_from": 0, "business_hour_to": 24, "business_weekdays_only": False})
+
+    def queue_on(self):
+        self.env["ir.config_parameter"].set_param("aiom_coo_queue.queue_executions", "True")
+
+    def propose_message(self, body):
+        return self.propose(
+            name=f"Note {body}",
+            action_type="message_post",
+            parameters={"model": "res.partner", "res_id": self.customer.id, "body": body, "subtype": "note"},
+            risk_level="low",
+            confidence=0.95,
+        )
+
+    def job_of(self, trap, action):
+        return next(job for job in trap.enqueued_jobs if job.recordset == action)
+
+    def auto_execute(self):
+        return self.Action.with_user(self.operator)._auto_execute_pending(50)
+
+    def test_setting_off_executes_at_once(self):
+        """Without the setting, the brain loop executes in its own transaction, as before."""
+        action = self.propose_message("sync")
+        with trap_jobs() as trap:
+            self.auto_execute()
+            trap.assert_jobs_count(0)
+        self.assertEqual(action.state, "executed", action.error_message)
+
+    def test_auto_execution_is_queued_and_performs_like_synchronous(self):
+        """With the setting, each allowed action is one job on root.aiom, performed as the operator."""
+        self.queue_on()
+        action = self.propose_message("queued")
+        with trap_jobs() as trap:
+            self.assertIn(action, self.auto_execute())
+            self.auto_execute()  # a second brain-loop round while the job waits adds none
+            trap.assert_jobs_count(1, only=action._aiom_job_execute)
+            trap.assert_enqueued_job(
+                action._aiom_job_execute,
+                args=(["pending"],),
+                properties={"channel": "root.aiom", "identity_key": identity_exact, "max_retries": 4},
+            )
+            self.assertEqual(self.job_of(trap, action).user_id, self.operator.id)
+            self.assertEqual(action.state, "pending", "nothing runs before a worker takes the job")
+            trap.perform_enqueued_jobs()
+        self.assertEqual(action.state, "executed", action.error_message)
+        self.assertEqual(action.approved_by_id, self.operator)
+        self.assertEqual(action.attempt_count, 1)
+        message = self.env["mail.message"].browse(action.result["message_post"]["message_id"])
+        self.assertEqual((message.model, message.res_id), ("res.partner", self.customer.id))
+
+    def test_job_run_twice_executes_once(self):
+        """A job performed again (retried, requeued after a dead worker) finds the action executed and ends done."""
+        self.queue_on()
+        action = self.propose_message("once")
+        with trap_jobs() as trap:
+            self.auto_execute()
+            job = self.job_of(trap, action)
+            first = job.perform()
+            self.assertEqual(action.state, "executed", first)
+            self.assertIn("already executed", job.perform())
+        self.assertEqual(action.attempt_count, 1)
+        notes = self.customer.message_ids.filtered(lambda m: "once" in (m.body or ""))
+        self.assertEqual(len(notes), 1)
+
+    def test_locked_action_is_retried_later_without_counting(self):
+        """A job finding the row locked by another transaction is postponed, not failed and not counted."""
+        # A committed (demo) action: another transaction can only lock what it sees.
+        action = self.Action.search([("state", "=", "pending")], limit=1)
+        if not action:
+            self.skipTest("no pending demo action")
+        with trap_jobs() as trap:
+            action.with_user(self.approver)._aiom_delay_execute({"pending"})
+            job = self.job_of(trap, action)
+            with self.env.registry.cursor() as other_cr:
+                other_cr.execute("SELECT id FROM aiom_action WHERE id = %s FOR UPDATE", [action.id])
+                with self.assertRaises(RetryableJobError) as raised:
+                    job.perform()
+                other_cr.rollback()
+        self.assertTrue(raised.exception.ignore_retry)
+        self.assertEqual(action.state, "pending")
+
+    def test_failure_fails_job_and_action_with_the_same_message(self):
+        """A failing plan fails the job; queue_job's on_fail then fails the action with that message."""
+        self.queue_on()
+        plan = {"model": "res.partner", "ids": [self.customer.id], "values": {"parent_id": self.customer.id}}
+        expected = self.propose(name="Sync", action_type="odoo_update", parameters=plan)
+        expected.with_user(self.approver).action_approve()
+        self.assertEqual(expected.state, "failed")
+        action = self.propose(name="Queued", action_type="odoo_update", parameters=plan)
+        with trap_jobs() as trap:
+            action.with_user(self.approver)._aiom_delay_execute({"pending"})
+            job = self.job_of(trap, action)
+            self.assertEqual(job.user_id, self.approver.id)
+            # The job runner rolls the job's transaction back on error; a savepoint does it here.
+            with self.assertRaises(ActionFailedError) as raised, self.env.cr.savepoint():
+                job.perform()
+        self.env.invalidate_all()
+        self.assertEqual(raised.exception.args[0], expected.error_message)
+        self.assertEqual(action.state, "pending", "the failed attempt left nothing behind")
+        action.with_user(self.approver)._aiom_job_failed(exc_name=FAILED_JOB, exc_message=raised.exception.args[0])
+        self.assertEqual(action.state, "failed")
+        self.assertEqual(action.error_message, expected.error_message)
+        self.assertEqual(action.approved_by_id, self.approver)
+        self.assertEqual(action.attempt_count, 1)
+
+    def test_other_job_errors_leave_the_action_alone(self):
+        """A job refused by the kill switch fails, but the action stays pending for a person."""
+        self.queue_on()
+        action = self.propose_message("switched off")
+        action.with_user(self.approver)._aiom_job_failed(exc_name="odoo.exceptions.UserError", exc_message="off")
+        self.assertEqual(action.state, "pending")
+
+
+@tagged("post_install", "-at_install")
+class TestQueuedBrainLoop(AiomCase):
+    def test_analyzers_fan_out_as_jobs_with_the_same_proposals(self):
+        """One deduplicated job per analyzer; performed, they propose what a synchronous run does."""
+        operator = self.env.ref("aiom_coo.user_aiom_operator")
+        self.env["aiom.analyzer"]._setup_operator_groups()
+        Analyzer = self.env["aiom.analyzer"].with_user(operator)
+        analyzers = Analyzer.search([]).filtered("available")
+        if not analyzers:
+            self.skipTest("neither crm nor account installed")
+        try:
+            with self.env.cr.savepoint():
+                expected = sorted(Analyzer.search([])._run(200).mapped("idempotency_key"))
+                raise Rollback
+        except Rollback:
+            self.env.invalidate_all()
+        self.env["ir.config_parameter"].set_param("aiom_coo_queue.queue_executions", "True")
+        with trap_jobs() as trap:
+            loop = self.Action.with_user(operator)._cron_brain_loop(batch_size=200)
+            self.Action.with_user(operator)._cron_brain_loop(batch_size=200)
+            self.assertFalse(loop["proposed"], "proposals come from the jobs")
+            for analyzer in analyzers:
+                trap.assert_jobs_count(1, only=analyzer._aiom_job_run)
+                trap.assert_enqueued_job(
+                    analyzer._aiom_job_run,
+                    args=(200,),
+                    properties={"channel": "root.aiom", "identity_key": identity_exact},
+                )
+            trap.perform_enqueued_jobs()
+        proposed = self.Action.search([("analyzer_id", "in", analyzers.ids)])
+        self.assertEqual(sorted(proposed.mapped("idempotency_key")), expected)
