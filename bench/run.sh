@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks: ./bench/run.sh [engine|inbox|api|brain_loop ...] (default: all four).
+# Benchmarks: ./bench/run.sh [engine|inbox|api|brain_loop|queue ...] (default: the first four).
+# `queue` (bench_queue.py) installs queue_job and aiom_coo_queue itself, on this database only.
 # Creates a fresh database (crm, account, aiom_coo with demo data), runs each benchmark in one Odoo
 # process and prints a table of figures with ratios against a baseline measured in the same run.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
@@ -24,8 +25,8 @@ log "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -
 for name in "${@:-engine inbox api brain_loop}"; do
   for bench in $name; do
     log "Benchmark: $bench"
-    if [ "$bench" = api ]; then
-      "$VENV/bin/python" "$PROJECT_DIR/bench/bench_api.py"
+    if [ "$bench" = api ] || [ "$bench" = queue ]; then
+      "$VENV/bin/python" "$PROJECT_DIR/bench/bench_$bench.py"
     else
       odoo_bin shell -c "$CONFIG" -d "$BENCH_DB" --no-http --log-level=warn <"$PROJECT_DIR/bench/bench_$bench.py"
     fi

@@ -1,0 +1,380 @@
+"""The queue_job bridge under load (issue #11): the brain loop over a large database fanned out as
+jobs with 1 and with 2 workers against the same loop run synchronously in one process, and queued
+API approvals per second against synchronous approvals.
+
+Run by bench/run.sh (plain Python, not inside Odoo): it installs queue_job and aiom_coo_queue,
+generates the records with SQL through `odoo shell`, copies the database (CREATE DATABASE ...
+TEMPLATE) so that every run starts from the same data, starts prefork servers with the jobrunner
+and polls queue_job until every job of the channel root.aiom is done.
+"""
+
+import ast
+import configparser
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg2
+import requests
+
+sys.path.insert(0, os.environ["AIOM_BENCH_DIR"])
+from bench_api import drive, free_port
+
+# Records per model: 500,000 opportunities + 500,000 posted invoices by default.
+N = int(os.environ.get("AIOM_BENCH_QUEUE_RECORDS", "500000"))
+DUE_EVERY = 100  # 1% of each due for follow-up
+BATCH = 1000
+K = int(os.environ.get("AIOM_BENCH_QUEUE_ACTIONS", "300"))
+CONFIG, DATABASE = os.environ["AIOM_ODOO_CONFIG"], os.environ["AIOM_BENCH_DB"]
+ODOO = [sys.executable, str(Path(sys.executable).parent / "odoo")]
+QUEUE_PARAM = "aiom_coo_queue.queue_executions"
+
+# The generation SQL of bench_brain_loop.py, with the share of due records as a parameter.
+GENERATE = f"""
+import time
+env["aiom.analyzer"]._setup_operator_groups()
+company = env.company
+stage = env["crm.stage"].search([("is_won", "=", False)], limit=1)
+journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+partners = env["res.partner"].create(
+    [{{"name": f"Bench customer {{i}}", "email": f"c{{i}}@example.com"}} for i in range(1000)]
+)
+env.flush_all()
+started = time.perf_counter()
+params = {{"stage": stage.id, "company": company.id, "currency": company.currency_id.id, "journal": journal.id,
+          "partners": partners.ids, "uid": env.uid, "n": {N}, "due": {DUE_EVERY}}}
+env.cr.execute(
+    '''
+    INSERT INTO crm_lead (name, type, active, probability, stage_id, company_id, partner_id, user_id,
+                          expected_revenue, date_last_stage_update, create_date, write_date, create_uid, write_uid)
+    SELECT 'Bench deal ' || i, 'opportunity', true, 20, %(stage)s, %(company)s, (%(partners)s)[1 + i %% 1000], %(uid)s,
+           1000 + i %% 50000,
+           CASE WHEN i %% %(due)s = 0 THEN now() - interval '40 days' ELSE now() - interval '2 days' END,
+           now(), now(), %(uid)s, %(uid)s
+      FROM generate_series(1, %(n)s) AS i
+    ''',
+    params,
+)
+env.cr.execute(
+    '''
+    INSERT INTO account_move (name, move_type, state, payment_state, auto_post, journal_id, company_id, currency_id,
+                              partner_id, commercial_partner_id, date, invoice_date, invoice_date_due,
+                              amount_total, amount_residual, amount_total_signed, amount_residual_signed,
+                              create_date, write_date, create_uid, write_uid)
+    SELECT 'BENCH/' || i, 'out_invoice', 'posted', 'not_paid', 'no', %(journal)s, %(company)s, %(currency)s,
+           (%(partners)s)[1 + i %% 1000], (%(partners)s)[1 + i %% 1000],
+           current_date - 60, current_date - 60,
+           CASE WHEN i %% %(due)s = 0 THEN current_date - (8 + i %% 40) ELSE current_date + 10 END,
+           100 + i %% 900, 100 + i %% 900, 100 + i %% 900, 100 + i %% 900,
+           now(), now(), %(uid)s, %(uid)s
+      FROM generate_series(1, %(n)s) AS i
+    ''',
+    params,
+)
+env.cr.commit()
+env.cr.execute("ANALYZE crm_lead; ANALYZE account_move; ANALYZE mail_message")
+env.cr.commit()
+print(f"BENCH={{time.perf_counter() - started}}")
+"""
+
+# The synchronous baseline: the existing cron method, queueing off, batch after batch in one process.
+SYNC_LOOP = f"""
+import time
+env["ir.config_parameter"].set_param("{QUEUE_PARAM}", False)
+env.cr.commit()
+Action = env["aiom.action"].with_user(env.ref("aiom_coo.user_aiom_operator"))
+before = env["aiom.action"].search_count([])
+proposed, rounds, started = 0, 0, time.perf_counter()
+while True:
+    rounds += 1
+    outcome = Action._cron_brain_loop(batch_size={BATCH})
+    env.cr.commit()  # as ir.cron commits between rounds
+    env.invalidate_all()
+    proposed += len(outcome["proposed"])
+    if len(outcome["proposed"]) < {BATCH}:
+        break
+print("BENCH=" + repr((time.perf_counter() - started, proposed, rounds, env["aiom.action"].search_count([]) - before)))
+"""
+
+# The queued loop: the same cron method with the setting on only enqueues the analyzers' batch jobs.
+ENQUEUE_LOOP = f"""
+env["ir.config_parameter"].set_param("{QUEUE_PARAM}", "True")
+env["aiom.action"].with_user(env.ref("aiom_coo.user_aiom_operator"))._cron_brain_loop(batch_size={BATCH})
+env.cr.commit()
+print("BENCH=ok")
+"""
+
+PREPARE_ACTIONS = f"""
+import datetime, json
+from odoo import fields
+admin = env.ref("base.user_admin")
+expires = fields.Datetime.now() + datetime.timedelta(hours=2)
+key = env["res.users.apikeys"].with_user(admin)._generate(None, "bench", expires)
+Action = env["aiom.action"].with_user(admin)
+ids = [
+    Action.propose({{"name": f"Queue bench {{i}}", "action_type": "odoo_create",
+                    "parameters": {{"model": "res.partner", "values": {{"name": f"Queue bench {{i}}"}}}}}}).id
+    for i in range({K})
+]
+env.cr.commit()
+print("BENCH=" + json.dumps({{"key": key, "ids": ids}}))
+"""
+
+SYNC_APPROVE = """
+import time
+env["ir.config_parameter"].set_param("{param}", False)
+env.cr.commit()
+actions = env["aiom.action"].with_user(env.ref("base.user_admin")).browse({ids})
+started = time.perf_counter()
+for action in actions:
+    action.action_approve()
+    env.cr.commit()  # one transaction per approval, as one request or one job each
+elapsed = time.perf_counter() - started
+print("BENCH=" + repr((elapsed, sum(action.state == "executed" for action in actions))))
+"""
+
+
+def shell(database, script):
+    """Run a script in `odoo shell`; return what it printed after BENCH=."""
+    out = subprocess.run(
+        [*ODOO, "shell", "-c", CONFIG, "-d", database, "--no-http", "--log-level=warn"],
+        input=script,
+        capture_output=True,
+        text=True,
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("BENCH=")]
+    if out.returncode or not lines:
+        sys.exit(f"odoo shell failed on {database}:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return lines[-1][6:]
+
+
+def connect(database):
+    options = configparser.ConfigParser()
+    options.read(CONFIG)
+    section = options["options"]
+    connection = psycopg2.connect(
+        dbname=database,
+        host=section.get("db_host") or None,
+        port=section.get("db_port") or None,
+        user=section.get("db_user") or None,
+        password=section.get("db_password") or None,
+    )
+    connection.autocommit = True
+    return connection
+
+
+def scalar(database, query, *args):
+    connection = connect(database)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query, args)
+            return cursor.fetchone() if cursor.description else None
+    finally:
+        connection.close()
+
+
+def copy_database(name):
+    scalar("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    scalar("postgres", f'CREATE DATABASE "{name}" TEMPLATE "{DATABASE}"')
+
+
+def drop_database(name):
+    scalar("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_server(database, workers):
+    """A prefork server with the jobrunner (queue_job server-wide) and capacity `workers` for root.aiom."""
+    env = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS=f"root:{workers},root.aiom:{workers}")
+    env.pop("ODOO_QUEUE_JOB_MAX_CAPACITY", None)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            *ODOO,
+            "-c",
+            CONFIG,
+            "-d",
+            database,
+            f"--db-filter=^{database}$",
+            f"--http-port={port}",
+            f"--gevent-port={free_port()}",
+            f"--workers={workers}",
+            "--load=base,web,queue_job",
+            "--max-cron-threads=0",
+            "--log-level=warn",
+            "--limit-time-real=1200",
+            "--limit-time-cpu=1200",
+            "--limit-memory-soft=4294967296",
+            "--limit-memory-hard=8589934592",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_server(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=60)
+
+
+def wait_for_jobs(database, timeout=3600):
+    """Poll queue_job until every root.aiom job is done or failed; return (done, failed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting, done, failed = scalar(
+            database,
+            "SELECT count(*) FILTER (WHERE state NOT IN ('done', 'failed')), count(*) FILTER (WHERE state = 'done'),"
+            " count(*) FILTER (WHERE state = 'failed') FROM queue_job WHERE channel = 'root.aiom'",
+        )
+        if not waiting and done + failed:
+            return done, failed
+        time.sleep(0.2)  # polling the jobs' states
+    sys.exit(f"root.aiom jobs still waiting on {database} after {timeout} s")
+
+
+def job_span(database):
+    """Seconds from the first job started to the last job done, as queue_job recorded them."""
+    return scalar(
+        database,
+        "SELECT extract(epoch FROM max(date_done) - min(date_started)) FROM queue_job WHERE channel = 'root.aiom'",
+    )[0]
+
+
+def queued_loop(database, workers):
+    shell(database, ENQUEUE_LOOP)
+    before = scalar(database, "SELECT count(*) FROM aiom_action")[0]
+    enqueued = scalar(database, "SELECT count(*) FROM queue_job WHERE channel = 'root.aiom'")[0]
+    started = time.perf_counter()
+    process, _base = start_server(database, workers)
+    try:
+        done, failed = wait_for_jobs(database)
+    finally:
+        stop_server(process)
+    wall = time.perf_counter() - started
+    proposals = scalar(database, "SELECT count(*) FROM aiom_action")[0] - before
+    return wall, float(job_span(database)), proposals, done, failed, enqueued
+
+
+def queued_approvals(database, workers):
+    scalar(database, "DELETE FROM queue_job")  # the brain loop's jobs of an earlier run on this copy
+    bench = json.loads(shell(database, PREPARE_ACTIONS))
+    scalar(
+        database,
+        "INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date)"
+        " VALUES (%s, 'True', 1, 1, now(), now()) ON CONFLICT (key) DO UPDATE SET value = 'True'",
+        QUEUE_PARAM,
+    )
+    process, base = start_server(database, workers)
+    try:
+        for _attempt in range(600):
+            try:
+                if requests.get(f"{base}/web/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)  # waiting for the server to listen
+        headers = {"Authorization": f"Bearer {bench['key']}"}
+        drive(f"{base}/web/webclient/version_info", [{}] * 20, headers)  # warm-up of the workers
+        started = time.perf_counter()
+        _lat, answered, results = drive(
+            f"{base}/aiom/api/v1/actions/approve", [{"id": i} for i in bench["ids"]], headers
+        )
+        assert all(result["success"] and result.get("queued") for result in results), results[:3]
+        done, failed = wait_for_jobs(database)
+        wall = time.perf_counter() - started
+    finally:
+        stop_server(process)
+    executed = scalar(
+        database, "SELECT count(*) FROM aiom_action WHERE id = ANY(%s) AND state = 'executed'", bench["ids"]
+    )[0]
+    return wall, answered, executed, done, failed
+
+
+def row(label, seconds, count, unit, baseline):
+    """baseline: (seconds, count) of the baseline row; the ratio compares rates (higher is faster)."""
+    rate = count / seconds if seconds else float("nan")
+    ratio = rate / (baseline[1] / baseline[0]) if seconds and baseline[0] and baseline[1] else float("nan")
+    print(f"{label:<64}{seconds:>10.1f}{count:>10}{rate:>12.1f} {unit:<10}{ratio:>8.2f}x")
+
+
+def main():
+    subprocess.run(
+        [
+            *ODOO,
+            "-c",
+            CONFIG,
+            "-d",
+            DATABASE,
+            "-i",
+            "queue_job,aiom_coo_queue",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+    generated = float(shell(DATABASE, GENERATE))
+    print(f"Generated {N} opportunities and {N} posted invoices (1/{DUE_EVERY} due) in {generated:.1f} s", flush=True)
+    copies = {workers: f"{DATABASE}_q{workers}" for workers in (1, 2)}
+    for name in copies.values():
+        copy_database(name)
+    try:
+        sync = ast.literal_eval(shell(DATABASE, SYNC_LOOP))
+        print(f"Synchronous loop: {sync}", flush=True)
+        queued = {}
+        for workers, name in copies.items():
+            queued[workers] = queued_loop(name, workers)
+            print(f"Queued loop, {workers} worker(s): {queued[workers]}", flush=True)
+        approvals_sync_ids = json.loads(shell(DATABASE, PREPARE_ACTIONS))["ids"]
+        sync_approve = ast.literal_eval(shell(DATABASE, SYNC_APPROVE.format(param=QUEUE_PARAM, ids=approvals_sync_ids)))
+        print(f"Synchronous approvals: {sync_approve}", flush=True)
+        approvals = queued_approvals(copies[2], 2)
+        print(f"Queued approvals, 2 workers: {approvals}", flush=True)
+    finally:
+        for name in copies.values():
+            drop_database(name)
+
+    print(f"\nBrain loop over {N:,} opportunities + {N:,} posted invoices (1% of each due), batches of {BATCH}")
+    print(f"{'case':<64}{'seconds':>10}{'count':>10}{'rate':>12} {'':<10}{'ratio':>9}")
+    row(f"synchronous, one process, {sync[2]} rounds (baseline)", sync[0], sync[3], "proposals/s", (sync[0], sync[3]))
+    for workers, (wall, span, proposals, done, failed, enqueued) in queued.items():
+        row(
+            f"queued, {workers} worker(s), {enqueued} job(s) enqueued: server start to last done",
+            wall,
+            proposals,
+            "proposals/s",
+            (sync[0], sync[3]),
+        )
+        row(
+            f"  idem, first job started to last job done ({done} done, {failed} failed)",
+            span,
+            proposals,
+            "",
+            (sync[0], sync[3]),
+        )
+    print(f"\nApprovals of {K} pending odoo_create actions")
+    print(f"{'case':<64}{'seconds':>10}{'count':>10}{'rate':>12} {'':<10}{'ratio':>9}")
+    row(
+        "synchronous, action_approve() in one process (baseline)",
+        sync_approve[0],
+        sync_approve[1],
+        "actions/s",
+        sync_approve,
+    )
+    wall, answered, executed, done, failed = approvals
+    row(
+        f"queued, 2 workers, 8 clients: API approve to last job done ({failed} failed)",
+        wall,
+        executed,
+        "actions/s",
+        sync_approve,
+    )
+    row("  idem, API answers only (queued)", answered, K, "answers/s", sync_approve)
+
+
+if __name__ == "__main__":
+    main()
