@@ -18,26 +18,15 @@ from pathlib import Path
 
 import requests
 
+sys.path.insert(0, os.environ["AIOM_BENCH_DIR"])
+from benchlib import shell_script
+
 CLIENTS = 8
 ACTIONS = int(os.environ.get("AIOM_BENCH_API_ACTIONS", "800"))
 CONFIG, DATABASE = os.environ["AIOM_ODOO_CONFIG"], os.environ["AIOM_BENCH_DB"]
 ODOO = [sys.executable, str(Path(sys.executable).parent / "odoo")]
 
-PREPARE = f"""
-import json, datetime
-from odoo import fields
-admin = env.ref("base.user_admin")
-expires = fields.Datetime.now() + datetime.timedelta(hours=2)
-key = env["res.users.apikeys"].with_user(admin)._generate(None, "bench", expires)
-Action = env["aiom.action"].with_user(admin)
-ids = [
-    Action.propose({{"name": f"Bench contact {{i}}", "action_type": "odoo_create",
-                    "parameters": {{"model": "res.partner", "values": {{"name": f"API bench {{i}}"}}}}}}).id
-    for i in range({ACTIONS})
-]
-env.cr.commit()
-print("BENCH=" + json.dumps({{"key": key, "ids": ids}}))
-"""
+PREPARE = shell_script(f"prepare_pending_creates(env, {ACTIONS}, 'API bench')")
 
 
 def free_port():

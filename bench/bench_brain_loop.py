@@ -9,7 +9,7 @@ import time
 import tracemalloc
 
 sys.path.insert(0, os.environ["AIOM_BENCH_DIR"])
-from benchlib import peak_rss_mib, table
+from benchlib import generate_business_records, peak_rss_mib, table
 
 N = int(os.environ.get("AIOM_BENCH_RECORDS", "100000"))
 BATCH = 1000
@@ -18,51 +18,8 @@ operator = env.ref("aiom_coo.user_aiom_operator")
 company = env.company
 cr = env.cr
 
-env["aiom.analyzer"]._setup_operator_groups()
-stage = env["crm.stage"].search([("is_won", "=", False)], limit=1)
-journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
-partners = env["res.partner"].create(
-    [{"name": f"Bench customer {i}", "email": f"c{i}@example.com"} for i in range(1000)]
-)
-env.flush_all()
-started = time.perf_counter()
-cr.execute(
-    """
-    INSERT INTO crm_lead (name, type, active, probability, stage_id, company_id, partner_id, user_id,
-                          expected_revenue, date_last_stage_update, create_date, write_date, create_uid, write_uid)
-    SELECT 'Bench deal ' || i, 'opportunity', true, 20, %(stage)s, %(company)s, (%(partners)s)[1 + i %% 1000], %(uid)s,
-           1000 + i %% 50000,
-           CASE WHEN i %% 20 = 0 THEN now() - interval '40 days' ELSE now() - interval '2 days' END,
-           now(), now(), %(uid)s, %(uid)s
-      FROM generate_series(1, %(n)s) AS i
-    """,
-    {"stage": stage.id, "company": company.id, "partners": partners.ids, "uid": env.uid, "n": N},
-)
-cr.execute(
-    """
-    INSERT INTO account_move (name, move_type, state, payment_state, auto_post, journal_id, company_id, currency_id,
-                              partner_id, commercial_partner_id, date, invoice_date, invoice_date_due,
-                              amount_total, amount_residual, amount_total_signed, amount_residual_signed,
-                              create_date, write_date, create_uid, write_uid)
-    SELECT 'BENCH/' || i, 'out_invoice', 'posted', 'not_paid', 'no', %(journal)s, %(company)s, %(currency)s,
-           (%(partners)s)[1 + i %% 1000], (%(partners)s)[1 + i %% 1000],
-           current_date - 60, current_date - 60,
-           CASE WHEN i %% 20 = 0 THEN current_date - (8 + i %% 40) ELSE current_date + 10 END,
-           100 + i %% 900, 100 + i %% 900, 100 + i %% 900, 100 + i %% 900,
-           now(), now(), %(uid)s, %(uid)s
-      FROM generate_series(1, %(n)s) AS i
-    """,
-    {
-        "journal": journal.id,
-        "company": company.id,
-        "currency": company.currency_id.id,
-        "partners": partners.ids,
-        "uid": env.uid,
-        "n": N,
-    },
-)
-cr.execute("ANALYZE crm_lead; ANALYZE account_move; ANALYZE mail_message")
-print(f"Generated {N} opportunities and {N} posted invoices in {time.perf_counter() - started:.1f} s")
+seconds = generate_business_records(env, N, due_every=20)  # 5% of each due
+print(f"Generated {N} opportunities and {N} posted invoices in {seconds:.1f} s")
 
 # Baseline: the bare SQL that selects the same candidates.
 start, queries = time.perf_counter(), cr.sql_log_count

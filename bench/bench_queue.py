@@ -23,6 +23,7 @@ import requests
 
 sys.path.insert(0, os.environ["AIOM_BENCH_DIR"])
 from bench_api import drive, free_port
+from benchlib import shell_script
 
 # Records per model: 500,000 opportunities + 500,000 posted invoices by default.
 N = int(os.environ.get("AIOM_BENCH_QUEUE_RECORDS", "500000"))
@@ -33,53 +34,7 @@ CONFIG, DATABASE = os.environ["AIOM_ODOO_CONFIG"], os.environ["AIOM_BENCH_DB"]
 ODOO = [sys.executable, str(Path(sys.executable).parent / "odoo")]
 QUEUE_PARAM = "aiom_coo_queue.queue_executions"
 
-# The generation SQL of bench_brain_loop.py, with the share of due records as a parameter.
-GENERATE = f"""
-import time
-env["aiom.analyzer"]._setup_operator_groups()
-company = env.company
-stage = env["crm.stage"].search([("is_won", "=", False)], limit=1)
-journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
-partners = env["res.partner"].create(
-    [{{"name": f"Bench customer {{i}}", "email": f"c{{i}}@example.com"}} for i in range(1000)]
-)
-env.flush_all()
-started = time.perf_counter()
-params = {{"stage": stage.id, "company": company.id, "currency": company.currency_id.id, "journal": journal.id,
-          "partners": partners.ids, "uid": env.uid, "n": {N}, "due": {DUE_EVERY}}}
-env.cr.execute(
-    '''
-    INSERT INTO crm_lead (name, type, active, probability, stage_id, company_id, partner_id, user_id,
-                          expected_revenue, date_last_stage_update, create_date, write_date, create_uid, write_uid)
-    SELECT 'Bench deal ' || i, 'opportunity', true, 20, %(stage)s, %(company)s, (%(partners)s)[1 + i %% 1000], %(uid)s,
-           1000 + i %% 50000,
-           CASE WHEN i %% %(due)s = 0 THEN now() - interval '40 days' ELSE now() - interval '2 days' END,
-           now(), now(), %(uid)s, %(uid)s
-      FROM generate_series(1, %(n)s) AS i
-    ''',
-    params,
-)
-env.cr.execute(
-    '''
-    INSERT INTO account_move (name, move_type, state, payment_state, auto_post, journal_id, company_id, currency_id,
-                              partner_id, commercial_partner_id, date, invoice_date, invoice_date_due,
-                              amount_total, amount_residual, amount_total_signed, amount_residual_signed,
-                              create_date, write_date, create_uid, write_uid)
-    SELECT 'BENCH/' || i, 'out_invoice', 'posted', 'not_paid', 'no', %(journal)s, %(company)s, %(currency)s,
-           (%(partners)s)[1 + i %% 1000], (%(partners)s)[1 + i %% 1000],
-           current_date - 60, current_date - 60,
-           CASE WHEN i %% %(due)s = 0 THEN current_date - (8 + i %% 40) ELSE current_date + 10 END,
-           100 + i %% 900, 100 + i %% 900, 100 + i %% 900, 100 + i %% 900,
-           now(), now(), %(uid)s, %(uid)s
-      FROM generate_series(1, %(n)s) AS i
-    ''',
-    params,
-)
-env.cr.commit()
-env.cr.execute("ANALYZE crm_lead; ANALYZE account_move; ANALYZE mail_message")
-env.cr.commit()
-print(f"BENCH={{time.perf_counter() - started}}")
-"""
+GENERATE = shell_script(f"generate_business_records(env, {N}, {DUE_EVERY})")
 
 # The synchronous baseline: the existing cron method, queueing off, batch after batch in one process.
 SYNC_LOOP = f"""
@@ -108,21 +63,7 @@ env.cr.commit()
 print("BENCH=ok")
 """
 
-PREPARE_ACTIONS = f"""
-import datetime, json
-from odoo import fields
-admin = env.ref("base.user_admin")
-expires = fields.Datetime.now() + datetime.timedelta(hours=2)
-key = env["res.users.apikeys"].with_user(admin)._generate(None, "bench", expires)
-Action = env["aiom.action"].with_user(admin)
-ids = [
-    Action.propose({{"name": f"Queue bench {{i}}", "action_type": "odoo_create",
-                    "parameters": {{"model": "res.partner", "values": {{"name": f"Queue bench {{i}}"}}}}}}).id
-    for i in range({K})
-]
-env.cr.commit()
-print("BENCH=" + json.dumps({{"key": key, "ids": ids}}))
-"""
+PREPARE_ACTIONS = shell_script(f"prepare_pending_creates(env, {K}, 'Queue bench')")
 
 SYNC_APPROVE = """
 import time
