@@ -10,11 +10,10 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
+from ..limits import SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX
 from ..utils import has_nul
 from .serialize import action_to_dict
 
-SEARCH_LIMIT_DEFAULT = 80
-SEARCH_LIMIT_MAX = 500
 API_ROUTE = "/aiom/api/v1/actions"
 
 

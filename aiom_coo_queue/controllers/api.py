@@ -17,7 +17,7 @@ class AiomApiQueue(api.AiomApi):
         api._check_request(unknown)
         action = api._action(id)
         # The same checks as an immediate approval, so that a refusal answers this request.
-        action._check_approver()
+        action._check_approver_group()
         action._check_may_execute()
         action._lock({PENDING})
         action._aiom_delay_execute({PENDING})

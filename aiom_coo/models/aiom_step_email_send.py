@@ -3,18 +3,71 @@ import os
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, html_sanitize
+from odoo.tools.translate import LazyTranslate
 
+from .. import limits
 from ..exceptions import TransientStepError
-from ..references import is_reference
 from ..smtp2go import DEFAULT_BASE_URL, Smtp2goClient, Smtp2goError
+from .aiom_step_handler import StepType, step_parameters_schema, text_schema
 
+_lt = LazyTranslate(__name__)
 DEFAULT_TIMEOUT = 10.0
+ADDRESS_SCHEMA = {"type": "string", "maxLength": 254}
+ADDRESSES_SCHEMA = {
+    "anyOf": [
+        ADDRESS_SCHEMA,
+        {"type": "array", "maxItems": limits.MAX_RECIPIENTS, "items": ADDRESS_SCHEMA},
+    ]
+}
+# Headers a plan may set: threading only. Anything else (Return-Path, Bcc, X-...) is refused.
+ALLOWED_HEADERS = ("In-Reply-To", "References")
 
 
 class AiomStepHandler(models.AbstractModel):
-    """The ``email_send`` step: SMTP2GO's HTTP API, sent once every ORM step has succeeded."""
+    """``email_send``: an email through SMTP2GO's HTTP API, sent once every ORM step has succeeded."""
 
     _inherit = "aiom.step.handler"
+
+    @api.model
+    def _step_types(self):
+        return {
+            **super()._step_types(),
+            "email_send": StepType(
+                label=_lt("Send an email"),
+                icon="fa-envelope-o",
+                operation="email",
+                deferred=True,
+                # An email to a customer always waits for a person.
+                automatic=False,
+                texts=("subject", "body"),
+                schema=step_parameters_schema(
+                    {
+                        "to": ADDRESSES_SCHEMA,
+                        "cc": ADDRESSES_SCHEMA,
+                        "bcc": ADDRESSES_SCHEMA,
+                        "subject": text_schema(limits.MAX_SHORT_TEXT),
+                        "body": text_schema(limits.MAX_TEXT, "Plain-text body", required=False),
+                        "html": text_schema(limits.MAX_HTML, "HTML body (sanitised before sending)", required=False),
+                        "sender": {**ADDRESS_SCHEMA, "description": "An allowed sender; default: the configured one"},
+                        "reply_to": {
+                            **ADDRESS_SCHEMA,
+                            "description": "An internal user's or an allowed sender's address",
+                        },
+                        "attachment_ids": {
+                            "type": "array",
+                            "maxItems": limits.MAX_ATTACHMENTS,
+                            "items": {"type": "integer", "minimum": 1},
+                        },
+                        "headers": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {name: {"type": "string", "maxLength": 998} for name in ALLOWED_HEADERS},
+                        },
+                    },
+                    required=("to", "subject"),
+                ),
+            ),
+        }
 
     # ------------------------------------------------------------------ settings
 
@@ -35,10 +88,10 @@ class AiomStepHandler(models.AbstractModel):
             timeout=float(self._email_setting("smtp2go_timeout") or DEFAULT_TIMEOUT),
         )
 
-    # ------------------------------------------------------------------ validation
+    # ------------------------------------------------------------------ normalisation
 
     @api.model
-    def _addresses(self, parameters, key, required=False):
+    def _addresses(self, parameters, key, check, required=False):
         """The addresses of ``key`` as a list (a single text is accepted), or [] when absent."""
         value = parameters.get(key)
         if value in (None, "", []):
@@ -46,35 +99,37 @@ class AiomStepHandler(models.AbstractModel):
                 raise ValidationError(self.env._("Parameter %r must list at least one email address.", key))
             return []
         addresses = [value] if isinstance(value, str) else value
-        if not isinstance(addresses, list) or not all(isinstance(item, str) for item in addresses):
-            raise ValidationError(self.env._("Parameter %r must be a list of email addresses.", key))
         for address in addresses:
-            if not is_reference(address) and not email_normalize(address):
+            if not check.holds_reference(address) and not email_normalize(address):
                 raise ValidationError(
                     self.env._("%(address)r in %(key)r is not a valid email address.", address=address, key=key)
                 )
         return addresses
 
     @api.model
-    def _validate_email_send(self, parameters):
-        # How many recipients and which domains is the guardrail policy's call (aiom.guardrail.policy).
-        for key in ("to", "cc", "bcc"):
-            self._addresses(parameters, key, required=key == "to")
-        self._check_text(parameters, "subject")
+    def _normalize_email_send(self, parameters, check):
+        normalized = dict(parameters)
+        addresses = {key: self._addresses(parameters, key, check, required=key == "to") for key in ("to", "cc", "bcc")}
+        normalized.update({key: value for key, value in addresses.items() if key in parameters})
         if not parameters.get("body") and not parameters.get("html"):
             raise ValidationError(self.env._("Give the email a 'body' (text) or an 'html' body."))
         for key in ("sender", "reply_to"):
             value = parameters.get(key)
-            if value and not is_reference(value) and not (isinstance(value, str) and email_normalize(value)):
+            if value and not check.holds_reference(value) and not email_normalize(value):
                 raise ValidationError(self.env._("Parameter %r must be an email address.", key))
-        attachment_ids = parameters.get("attachment_ids", [])
-        if not isinstance(attachment_ids, list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in attachment_ids
-        ):
-            raise ValidationError(self.env._("Parameter 'attachment_ids' must be a list of attachment ids."))
-        headers = parameters.get("headers", {})
-        if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-            raise ValidationError(self.env._("Parameter 'headers' must map header names to texts."))
+        attachment_ids = parameters.get("attachment_ids") or []
+        if attachment_ids:
+            # Mailed as the approver, but only what the proposer could read themselves.
+            self._readable_records("ir.attachment", attachment_ids, check)
+        recipients = [address for key in ("to", "cc", "bcc") for address in addresses[key]]
+        check.touch(
+            "email",
+            recipients=recipients,
+            sender=parameters.get("sender"),
+            reply_to=parameters.get("reply_to"),
+            risk="medium",
+        )
+        return normalized
 
     # ------------------------------------------------------------------ execution
 
@@ -88,7 +143,7 @@ class AiomStepHandler(models.AbstractModel):
         sender = parameters.get("sender") or self._email_setting("default_sender")
         if not sender:
             raise UserError(self.env._("No sender: set a default sender in Settings > AI COO or give 'sender'."))
-        to, cc, bcc = (self._addresses(parameters, key) for key in ("to", "cc", "bcc"))
+        to, cc, bcc = (parameters.get(key) or [] for key in ("to", "cc", "bcc"))
         try:
             accepted = client.send(
                 sender=sender,
@@ -125,5 +180,13 @@ class AiomStepHandler(models.AbstractModel):
         ]
 
     @api.model
-    def _deferred_types(self):
-        return super()._deferred_types() | {"email_send"}
+    def _summary_email_send(self, step, result):
+        text = self.env._(
+            "Emailed %(subject)r to %(recipients)s (SMTP2GO email id %(email_id)s)",
+            subject=result["subject"],
+            recipients=", ".join(result["recipients"]),
+            email_id=result["email_id"],
+        )
+        if result.get("already_sent"):
+            text += " " + self.env._("(accepted in an earlier attempt, not sent again)")
+        return text
