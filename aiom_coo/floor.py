@@ -24,6 +24,8 @@ DENIED_MODEL_PREFIXES = (
     "mail.",
     "bus.",
     "discuss.",
+    "digest.",
+    "web_tour.",
     "sms.",
     "snailmail.",
     "fetchmail.",
@@ -60,9 +62,10 @@ READABLE_COMPUTED = {"display_name"}
 
 
 def model_is_denied(model):
-    """True for models no plan may touch or read through (``model`` is a recordset)."""
+    """True for models no plan may touch or read through (``model`` is a recordset); SQL views
+    (reports) and abstract or transient models included."""
     name = model._name
-    return name.startswith(DENIED_MODEL_PREFIXES) or model._abstract or model._transient
+    return name.startswith(DENIED_MODEL_PREFIXES) or model._abstract or model._transient or not model._auto
 
 
 def grants_rights(field):

@@ -1,7 +1,7 @@
 import os
 
 from odoo import api, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize, html_sanitize
 from odoo.tools.translate import LazyTranslate
 
@@ -120,7 +120,7 @@ class AiomStepHandler(models.AbstractModel):
         attachment_ids = parameters.get("attachment_ids") or []
         if attachment_ids:
             # Mailed as the approver, but only what the proposer could read themselves.
-            self._readable_records("ir.attachment", attachment_ids, check)
+            self._readable_attachments(attachment_ids, check)
         recipients = [address for key in ("to", "cc", "bcc") for address in addresses[key]]
         check.touch(
             "email",
@@ -130,6 +130,23 @@ class AiomStepHandler(models.AbstractModel):
             risk="medium",
         )
         return normalized
+
+    @api.model
+    def _readable_attachments(self, attachment_ids, check):
+        # Attachments have access rules of their own (those of the record they belong to).
+        attachments = check.proposer_env["ir.attachment"].browse(attachment_ids)
+        try:
+            if len(attachments.exists()) != len(set(attachment_ids)):
+                raise AccessError(attachment_ids)
+            attachments.check("read")
+        except AccessError:
+            raise ValidationError(
+                self.env._(
+                    "Attachment(s) %(ids)s do not exist or %(user)s may not read them.",
+                    ids=", ".join(map(str, attachment_ids)),
+                    user=check.proposer.name,
+                )
+            ) from None
 
     # ------------------------------------------------------------------ execution
 

@@ -52,7 +52,14 @@ class TestEmailStep(AiomCase):
     def test_sends_one_request_with_the_payload(self):
         """Approving sends exactly one request with every part of the email, and shows the id."""
         attachment = self.env["ir.attachment"].create(
-            {"name": "invoice.txt", "datas": base64.b64encode(b"INV/42"), "mimetype": "text/plain"}
+            {
+                "name": "invoice.txt",
+                "datas": base64.b64encode(b"INV/42"),
+                "mimetype": "text/plain",
+                # On the customer's record: the proposer may read it, so the plan may mail it.
+                "res_model": "res.partner",
+                "res_id": self.customer.id,
+            }
         )
         action = self.approve(
             self.email_action(
