@@ -99,6 +99,28 @@ class AiomApi(http.Controller):
         action = request.env["aiom.action"].propose({**vals, "source": "api"})
         return {"id": action.id, "state": action.state, "error_message": action.error_message or None}
 
+    @http.route("/aiom/api/v1/schema", type="json", auth="aiom_api", methods=["POST"])
+    def schema(self, **unknown):
+        """The step types this server knows and the JSON schema of their parameters: the same
+        schemas that validate every proposal."""
+        _check_request(unknown)
+        handler = request.env["aiom.step.handler"]
+        return {
+            "step_types": [
+                {
+                    "action_type": code,
+                    "label": str(spec.label),
+                    "icon": spec.icon,
+                    "operation": spec.operation,
+                    "runs_last": spec.deferred,
+                    "may_run_automatically": spec.automatic,
+                    "parameters": spec.schema,
+                }
+                for code, spec in handler._step_types().items()
+            ],
+            "steps": handler._plan_schema(),
+        }
+
     @http.route(f"{API_ROUTE}/search", type="json", auth="aiom_api", methods=["POST"])
     def search(self, state=None, limit=None, offset=None, **unknown):
         _check_request(unknown)

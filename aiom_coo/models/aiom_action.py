@@ -539,7 +539,7 @@ class AiomAction(models.Model):
                     state=dict(STATES)[self.state].lower(),
                 )
             )
-        if self.expires_at and self.expires_at < fields.Datetime.now():
+        if PENDING in expected_states and self.expires_at and self.expires_at < fields.Datetime.now():
             raise UserError(self.env._("%s expired and can no longer be approved.", self.name))
 
     def action_approve(self):
@@ -589,15 +589,16 @@ class AiomAction(models.Model):
         # The approval is written together with the outcome, after the steps ran: the row lock
         # already keeps others out, and the chatter gets one tracking line (Pending -> Executed).
         self._check_transition(APPROVED)
-        self._run(
-            {
-                "approved_by_id": self.env.uid,
-                "approved_date": fields.Datetime.now(),
-                "attempt_count": self.attempt_count + 1,
-                "error_message": False,
-                "retry_at": False,
-            }
-        )
+        self._run(self._approval_values())
+
+    def _approval_values(self):
+        return {
+            "approved_by_id": self.env.uid,
+            "approved_date": fields.Datetime.now(),
+            "attempt_count": self.attempt_count + 1,
+            "error_message": False,
+            "retry_at": False,
+        }
 
     # ------------------------------------------------------------------ execution
 
@@ -606,8 +607,11 @@ class AiomAction(models.Model):
             return self.env[self.target_model].browse(self.target_res_id).exists() or None
         return None
 
-    def _run(self, approval):
+    def _run(self, approval=None):
         """Run every step in one savepoint: all ORM changes commit together or none remain.
+
+        ``approval`` holds the approval's values when approving and running are one (the button);
+        without it the action is already ``approved`` (a queued job runs what a person approved).
 
         Each step's references are resolved as the proposer, its parameters normalised again and
         checked against the policy as it is now; deferred steps (email) run last, once every ORM
@@ -645,12 +649,16 @@ class AiomAction(models.Model):
             raise
         except Exception as error:  # noqa: BLE001 - any step error fails the action, never the caller
             # What left the database (an accepted email) stays true after the rollback.
-            self._change_state(APPROVED, **approval)
+            self._approve(approval)
             self._record_failure(steps, current, error, outside_effects)
             return False
-        self._change_state(APPROVED, **approval)
+        self._approve(approval)
         self._record_success(steps, results)
         return True
+
+    def _approve(self, approval):
+        if approval is not None:
+            self._change_state(APPROVED, **approval)
 
     def _stored_plan(self):
         return [
@@ -771,6 +779,10 @@ class AiomAction(models.Model):
     @api.model
     def _retry_transient(self, batch_size):
         """Retry, as the operator, the failures marked transient whose backoff has passed."""
+        return self._retry_due(batch_size, lambda action: action.action_retry())
+
+    @api.model
+    def _retry_due(self, batch_size, retry):
         due = self.search(
             [("state", "=", FAILED), ("retry_at", "!=", False), ("retry_at", "<=", fields.Datetime.now())],
             limit=batch_size,
@@ -780,11 +792,7 @@ class AiomAction(models.Model):
         for action in due:
             try:
                 with self.env.cr.savepoint():
-                    # A retry of what the operator executed on its own is automatic again.
-                    automatic = action.approved_by_id == operator
-                    action.with_user(operator).with_company(action.company_id).with_context(
-                        aiom_automatic=automatic
-                    ).action_retry()
+                    retry(action.with_user(operator).with_company(action.company_id))
             except (UserError, AccessError) as error:
                 _logger.info("AI COO: retry of action %s skipped: %s", action.id, error)
                 action._engine().write({"retry_at": False})
@@ -812,9 +820,7 @@ class AiomAction(models.Model):
                 if action._policy()._auto_refusal(action, now):
                     continue
                 with self.env.cr.savepoint():
-                    action.with_user(operator).with_company(action.company_id).with_context(
-                        aiom_automatic=True
-                    ).action_approve()
+                    action.with_user(operator).with_company(action.company_id).action_approve()
             except (UserError, AccessError, ValidationError) as error:
                 # E.g. a person approved it meanwhile: the next action must not wait for this one.
                 _logger.info("AI COO: automatic execution of action %s skipped: %s", action.id, error)

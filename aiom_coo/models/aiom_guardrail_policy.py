@@ -153,9 +153,10 @@ class AiomGuardrailPolicy(models.Model):
 
     def _check_execution(self, action, touches, proposer):
         """At execution, with resolved parameters: the policy as it is now. When the operator acts
-        on its own, every touch must also be within the proposer's own rights."""
+        (automatic executions and retries, in this process or in a job), every touch must also be
+        within the proposer's own rights: the operator's business rights are not theirs."""
         self._check_touches(touches, proposal=False)
-        if self.env.context.get("aiom_automatic"):
+        if self.env.user == self.env.ref("aiom_coo.user_aiom_operator"):
             self._check_proposer_rights(touches, proposer, action.company_id)
         if self._needed_risk(touches, action.risk_level) != action.risk_level:
             raise GuardrailViolation(
