@@ -6,6 +6,8 @@ exceptions: Odoo's JSON-RPC dispatcher rolls the transaction back and answers wi
 error whose ``data.name`` names the exception.
 """
 
+from contextlib import contextmanager
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
@@ -15,6 +17,19 @@ from ..utils import has_nul
 from .serialize import action_to_dict
 
 API_ROUTE = "/aiom/api/v1/actions"
+
+
+@contextmanager
+def odoo_errors():
+    """Refusals travel as the Odoo exceptions they are: a guardrail is a ValidationError and a
+    busy action a UserError in ``error.data.name``, whatever subclass the engine raised."""
+    try:
+        yield
+    except (UserError, AccessError) as error:
+        base = next(cls for cls in type(error).__mro__ if cls.__module__ == "odoo.exceptions")
+        if base is type(error):
+            raise
+        raise base(*error.args) from None
 
 
 def _check_request(unknown):
@@ -96,7 +111,8 @@ class AiomApi(http.Controller):
             "expires_at": expires_at,
         }
         vals = {key: value for key, value in vals.items() if value is not None}
-        action = request.env["aiom.action"].propose({**vals, "source": "api"})
+        with odoo_errors():
+            action = request.env["aiom.action"].propose({**vals, "source": "api"})
         return {"id": action.id, "state": action.state, "error_message": action.error_message or None}
 
     @http.route("/aiom/api/v1/schema", type="json", auth="aiom_api", methods=["POST"])
@@ -148,7 +164,8 @@ class AiomApi(http.Controller):
     def approve(self, id=None, **unknown):
         _check_request(unknown)
         action = _action(id)
-        action.action_approve()
+        with odoo_errors():
+            action.action_approve()
         return {
             "success": action.state == "executed",
             "state": action.state,
@@ -160,7 +177,8 @@ class AiomApi(http.Controller):
     def reject(self, id=None, reason=None, **unknown):
         _check_request(unknown)
         action = _action(id)
-        action.action_reject(_text(reason, "reason"))
+        with odoo_errors():
+            action.action_reject(_text(reason, "reason"))
         return {"success": True, "state": action.state}
 
     @http.route("/api/ai-coo/approve-action", type="json", auth="aiom_api", methods=["POST"])

@@ -205,6 +205,10 @@ class AiomStepHandler(models.AbstractModel):
                 raise ValidationError(self.env._("Step name %r must be a short identifier (letters, digits, _).", name))
             if name in seen:
                 raise ValidationError(self.env._("Step name %r is used twice.", name))
+            if action_type not in self._step_types():
+                raise ValidationError(
+                    self.env._("Step %(name)r has unknown action type %(type)r.", name=name, type=action_type)
+                )
             self._check_references(name, step["parameters"], seen, target)
             try:
                 parameters, step_touches = self._prepare(action_type, step["parameters"], proposer, company)

@@ -17,5 +17,6 @@ class AiomApiQueue(api.AiomApi):
         api._check_request(unknown)
         action = api._action(id)
         # The same checks as an immediate approval, so that a refusal answers this request.
-        action._aiom_queue_approve({PENDING})
+        with api.odoo_errors():
+            action._aiom_queue_approve({PENDING})
         return {"success": True, "queued": True, "state": action.state, "result": None, "error": None}
