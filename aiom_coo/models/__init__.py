@@ -6,6 +6,7 @@ from . import aiom_step_odoo_search
 from . import aiom_step_message_post
 from . import aiom_step_activity_schedule
 from . import aiom_step_email_send
+from . import aiom_email_transport
 from . import aiom_email_receipt
 from . import aiom_action
 from . import aiom_action_dashboard

@@ -1,17 +1,12 @@
-import os
-
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize, html_sanitize
 from odoo.tools.translate import LazyTranslate
 
 from .. import limits
-from ..exceptions import TransientStepError
-from ..smtp2go import DEFAULT_BASE_URL, Smtp2goClient, Smtp2goError
 from .aiom_step_handler import StepType, step_parameters_schema, text_schema
 
 _lt = LazyTranslate(__name__)
-DEFAULT_TIMEOUT = 10.0
 ADDRESS_SCHEMA = {"type": "string", "maxLength": 254}
 ADDRESSES_SCHEMA = {
     "anyOf": [
@@ -69,25 +64,6 @@ class AiomStepHandler(models.AbstractModel):
                 ),
             ),
         }
-
-    # ------------------------------------------------------------------ settings
-
-    @api.model
-    def _email_setting(self, key, default=None):
-        # System parameters are readable by administrators only; the approver needs the provider's
-        # settings (never shown to them) to send on their behalf.
-        return self.env["ir.config_parameter"].sudo().get_param(f"aiom_coo.{key}", default)
-
-    @api.model
-    def _smtp2go_client(self):
-        api_key = self._email_setting("smtp2go_api_key") or os.environ.get("SMTP2GO_API_KEY")
-        if not api_key:
-            raise UserError(self.env._("SMTP2GO API key is not configured"))
-        return Smtp2goClient(
-            api_key,
-            base_url=self._email_setting("smtp2go_base_url") or DEFAULT_BASE_URL,
-            timeout=float(self._email_setting("smtp2go_timeout") or DEFAULT_TIMEOUT),
-        )
 
     # ------------------------------------------------------------------ normalisation
 
@@ -153,39 +129,34 @@ class AiomStepHandler(models.AbstractModel):
 
     @api.model
     def _execute_email_send(self, step, parameters):
-        client = self._smtp2go_client()
+        transport = self.env["aiom.email.transport"]
+        problem = transport._problem()
+        if problem:
+            raise UserError(problem)
         accepted_before = self.env["aiom.email.receipt"]._accepted_result(step)
         if accepted_before:
-            # SMTP2GO accepted this step's email in an earlier attempt: never send it twice.
+            # The provider accepted this step's email in an earlier attempt: never send it twice.
             return {**accepted_before, "already_sent": True}
-        sender = parameters.get("sender") or self._email_setting("default_sender")
+        sender = parameters.get("sender") or transport._default_sender()
         if not sender:
             raise UserError(self.env._("No sender: set a default sender in Settings > AI COO or give 'sender'."))
         to, cc, bcc = (parameters.get(key) or [] for key in ("to", "cc", "bcc"))
-        try:
-            accepted = client.send(
-                sender=sender,
-                to=to,
-                cc=cc,
-                bcc=bcc,
-                subject=parameters["subject"],
-                text_body=parameters.get("body"),
-                html_body=html_sanitize(parameters["html"]) if parameters.get("html") else None,
-                reply_to=parameters.get("reply_to"),
-                attachments=self._email_attachments(parameters.get("attachment_ids", [])),
-                custom_headers=parameters.get("headers"),
-            )
-        except Smtp2goError as error:
-            raise (TransientStepError if error.transient else UserError)(str(error)) from None
-        result = {
-            "sent": True,
-            "provider": "smtp2go",
-            "email_id": accepted["email_id"],
-            "request_id": accepted["request_id"],
-            "recipients": to + cc + bcc,
-            "subject": parameters["subject"],
-        }
-        self.env["aiom.email.receipt"]._store(step, result)
+        accepted = transport._send(
+            {
+                "sender": sender,
+                "to": to,
+                "cc": cc,
+                "bcc": bcc,
+                "subject": parameters["subject"],
+                "text_body": parameters.get("body"),
+                "html_body": html_sanitize(parameters["html"]) if parameters.get("html") else None,
+                "reply_to": parameters.get("reply_to"),
+                "attachments": self._email_attachments(parameters.get("attachment_ids", [])),
+                "headers": parameters.get("headers"),
+            }
+        )
+        result = {"sent": True, **accepted, "recipients": to + cc + bcc, "subject": parameters["subject"]}
+        self.env["aiom.email.receipt"]._store(step, result, provider=accepted["provider"])
         return result
 
     @api.model
@@ -200,9 +171,10 @@ class AiomStepHandler(models.AbstractModel):
     @api.model
     def _summary_email_send(self, step, result):
         text = self.env._(
-            "Emailed %(subject)r to %(recipients)s (SMTP2GO email id %(email_id)s)",
+            "Emailed %(subject)r to %(recipients)s (%(provider)s email id %(email_id)s)",
             subject=result["subject"],
             recipients=", ".join(result["recipients"]),
+            provider=dict(self.env["aiom.email.receipt"]._fields["provider"].selection).get(result.get("provider"), ""),
             email_id=result["email_id"],
         )
         if result.get("already_sent"):
