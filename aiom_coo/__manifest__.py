@@ -1,7 +1,7 @@
 {
     "name": "AI COO",
     "summary": "AI-proposed business actions, approved in one click and executed for real",
-    "version": "18.0.1.0.0",
+    "version": "18.0.2.0.0",
     "category": "Productivity",
     "website": "https://github.com/aiom/aiom_coo",
     "author": "aiom_coo developers",
@@ -29,7 +29,6 @@
         "views/aiom_coo_menus.xml",
     ],
     "demo": [
-        "demo/aiom_action_demo.xml",
         "demo/aiom_action_inbox_demo.xml",
         "demo/aiom_analyzer_demo.xml",
     ],

@@ -7,3 +7,7 @@ class GuardrailViolation(ValidationError):
 
 class TransientStepError(UserError):
     """A step failed for a reason that may pass (a provider's 429 or 5xx): the loop retries it."""
+
+
+class ActionBusy(UserError):
+    """Someone else (a person, a job, another server) holds the action's row lock right now."""

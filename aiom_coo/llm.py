@@ -10,6 +10,8 @@ import json
 
 import requests
 
+from .schema import schema_problem
+
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -88,41 +90,3 @@ def _usage(data):
     if not counts["total_tokens"]:
         counts["total_tokens"] = counts["prompt_tokens"] + counts["completion_tokens"]
     return counts
-
-
-def schema_problem(value, schema, path="answer"):
-    """What in ``value`` breaks ``schema`` (the subset we use: object, array, string, number, enum),
-    or None. Objects must have exactly their declared properties."""
-    kind = schema.get("type")
-    if kind == "object":
-        if not isinstance(value, dict):
-            return f"{path} must be an object"
-        properties = schema.get("properties", {})
-        unknown = sorted(set(value) - set(properties))
-        if unknown:
-            return f"{path} has unknown keys {', '.join(unknown)}"
-        missing = sorted(set(schema.get("required", ())) - set(value))
-        if missing:
-            return f"{path} lacks {', '.join(missing)}"
-        for key, sub in properties.items():
-            if key in value:
-                problem = schema_problem(value[key], sub, f"{path}.{key}")
-                if problem:
-                    return problem
-        return None
-    if kind == "array":
-        if not isinstance(value, list):
-            return f"{path} must be a list"
-        for index, item in enumerate(value):
-            problem = schema_problem(item, schema["items"], f"{path}[{index}]")
-            if problem:
-                return problem
-        return None
-    if kind == "string":
-        if not isinstance(value, str):
-            return f"{path} must be a text"
-    elif kind == "number" and (not isinstance(value, (int, float)) or isinstance(value, bool)):
-        return f"{path} must be a number"
-    if "enum" in schema and value not in schema["enum"]:
-        return f"{path} must be one of {', '.join(map(str, schema['enum']))}"
-    return None

@@ -1,5 +1,7 @@
 import json
 
+from markupsafe import Markup
+
 
 def pretty_json(value):
     """Readable JSON for display in forms; False when there is nothing to show."""
@@ -25,3 +27,8 @@ def has_nul(value):
     if isinstance(value, list):
         return any(has_nul(item) for item in value)
     return False
+
+
+def record_link(record):
+    """An HTML link to ``record``'s form, named after it (for chatter messages)."""
+    return Markup('<a href="/odoo/%s/%s">%s</a>') % (record._name, record.id, record.display_name)

@@ -1,1 +1,1 @@
-from . import controllers, exceptions, models
+from . import controllers, models

@@ -1,7 +1,7 @@
 {
     "name": "AI COO on queue_job",
     "summary": "Spread AI COO executions and brain-loop analyzers over queue_job workers and servers",
-    "version": "18.0.1.0.0",
+    "version": "18.0.2.0.0",
     "category": "Productivity",
     "website": "https://github.com/aiom/aiom_coo",
     "author": "aiom_coo developers",

@@ -11,7 +11,7 @@ cd "$PROJECT_DIR"
 log "Lint: ruff and pylint-odoo (OCA mandatory checks)..."
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check --quiet .
-"$VENV/bin/pylint" --rcfile=.pylintrc-mandatory aiom_coo aiom_coo_queue
+"$VENV/bin/pylint" --rcfile=.pylintrc-mandatory aiom_coo aiom_coo_queue tests/addons/aiom_coo_test_step_type
 
 ensure_postgres
 TEST_DB="aiom_test_$$"
@@ -28,10 +28,12 @@ trap cleanup EXIT
 
 CONFIG="$LOCAL_DIR/odoo-test-$$.conf"
 write_odoo_config "$CONFIG" "$(free_port)"
+# Test-only addons (a step type added by another addon) are on the test server's path only.
+sed -i "s|^addons_path = \(.*\)|addons_path = \1,$PROJECT_DIR/tests/addons|" "$CONFIG"
 log "Creating test database $TEST_DB with crm, account, project, aiom_coo and its queue_job bridge (about 2 minutes)..."
 # The business apps first, so that aiom_coo's demo data finds their records.
 odoo_bin -c "$CONFIG" -d "$TEST_DB" -i crm,account,project --stop-after-init --log-level=warn
-odoo_bin -c "$CONFIG" -d "$TEST_DB" -i aiom_coo,queue_job,aiom_coo_queue --stop-after-init --log-level=warn
+odoo_bin -c "$CONFIG" -d "$TEST_DB" -i aiom_coo,queue_job,aiom_coo_queue,aiom_coo_test_step_type --stop-after-init --log-level=warn
 # A copy for the upgrade/uninstall tests, taken while nothing is connected to the original.
 db_psql -c "CREATE DATABASE \"$LIFECYCLE_DB\" TEMPLATE \"$TEST_DB\""
 

@@ -84,8 +84,8 @@ class OdooServer:
             try:
                 if requests.get(f"{self.base_url}/web/health", timeout=2).status_code == 200:
                     return self
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or still loading on a busy machine
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
                 pytest.fail(f"the Odoo server did not start:\n{self.log_path.read_text()[-4000:]}")

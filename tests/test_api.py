@@ -112,17 +112,19 @@ def test_reject_with_reason(approver_api):
     assert action["rejected_by_id"] is not None
 
 
-def test_failed_execution_is_reported_not_raised(approver_api):
+def test_failed_execution_is_reported_not_raised(approver_api, admin_rpc):
     """An action that fails to execute answers success false with the reason."""
+    created = admin_rpc.call_kw("res.partner", "create", [{"name": unique("Deleted before approval")}])
     proposed = approver_api.call(
         PROPOSE,
-        name="Update a contact that does not exist",
+        name="Update a contact deleted meanwhile",
         action_type="odoo_update",
-        parameters={"model": "res.partner", "ids": [999999999], "values": {"ref": "x"}},
+        parameters={"model": "res.partner", "ids": [created], "values": {"ref": "x"}},
     )
+    admin_rpc.call_kw("res.partner", "unlink", [[created]])
     approved = approver_api.call(APPROVE, id=proposed["id"])
     assert approved["success"] is False and approved["state"] == "failed"
-    assert "999999999" in approved["error"]
+    assert str(created) in approved["error"]
 
 
 def test_compatibility_route_ignores_user_id(approver_api, api_users):

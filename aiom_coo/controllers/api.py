@@ -6,16 +6,30 @@ exceptions: Odoo's JSON-RPC dispatcher rolls the transaction back and answers wi
 error whose ``data.name`` names the exception.
 """
 
+from contextlib import contextmanager
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
+from ..limits import SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX
 from ..utils import has_nul
 from .serialize import action_to_dict
 
-SEARCH_LIMIT_DEFAULT = 80
-SEARCH_LIMIT_MAX = 500
 API_ROUTE = "/aiom/api/v1/actions"
+
+
+@contextmanager
+def odoo_errors():
+    """Refusals travel as the Odoo exceptions they are: a guardrail is a ValidationError and a
+    busy action a UserError in ``error.data.name``, whatever subclass the engine raised."""
+    try:
+        yield
+    except (UserError, AccessError) as error:
+        base = next(cls for cls in type(error).__mro__ if cls.__module__ == "odoo.exceptions")
+        if base is type(error):
+            raise
+        raise base(*error.args) from None
 
 
 def _check_request(unknown):
@@ -97,8 +111,31 @@ class AiomApi(http.Controller):
             "expires_at": expires_at,
         }
         vals = {key: value for key, value in vals.items() if value is not None}
-        action = request.env["aiom.action"].propose({**vals, "source": "api"})
+        with odoo_errors():
+            action = request.env["aiom.action"].propose({**vals, "source": "api"})
         return {"id": action.id, "state": action.state, "error_message": action.error_message or None}
+
+    @http.route("/aiom/api/v1/schema", type="json", auth="aiom_api", methods=["POST"])
+    def schema(self, **unknown):
+        """The step types this server knows and the JSON schema of their parameters: the same
+        schemas that validate every proposal."""
+        _check_request(unknown)
+        handler = request.env["aiom.step.handler"]
+        return {
+            "step_types": [
+                {
+                    "action_type": code,
+                    "label": str(spec.label),
+                    "icon": spec.icon,
+                    "operation": spec.operation,
+                    "runs_last": spec.deferred,
+                    "may_run_automatically": spec.automatic,
+                    "parameters": spec.schema,
+                }
+                for code, spec in handler._step_types().items()
+            ],
+            "steps": handler._plan_schema(),
+        }
 
     @http.route(f"{API_ROUTE}/search", type="json", auth="aiom_api", methods=["POST"])
     def search(self, state=None, limit=None, offset=None, **unknown):
@@ -127,7 +164,8 @@ class AiomApi(http.Controller):
     def approve(self, id=None, **unknown):
         _check_request(unknown)
         action = _action(id)
-        action.action_approve()
+        with odoo_errors():
+            action.action_approve()
         return {
             "success": action.state == "executed",
             "state": action.state,
@@ -139,7 +177,8 @@ class AiomApi(http.Controller):
     def reject(self, id=None, reason=None, **unknown):
         _check_request(unknown)
         action = _action(id)
-        action.action_reject(_text(reason, "reason"))
+        with odoo_errors():
+            action.action_reject(_text(reason, "reason"))
         return {"success": True, "state": action.state}
 
     @http.route("/api/ai-coo/approve-action", type="json", auth="aiom_api", methods=["POST"])

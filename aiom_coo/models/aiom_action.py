@@ -1,5 +1,7 @@
+import hashlib
+import json
 import logging
-import re
+import math
 from datetime import datetime, timedelta, timezone
 
 from markupsafe import Markup
@@ -9,9 +11,12 @@ from psycopg2.errors import LockNotAvailable, SerializationFailure
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..exceptions import GuardrailViolation, TransientStepError
-from ..references import UnresolvedReference, find_references, resolve
-from ..utils import has_nul, pretty_json, selection_business_models
+from .. import floor, limits
+from ..exceptions import ActionBusy, GuardrailViolation, TransientStepError
+from ..references import UnresolvedReference, resolve
+from ..utils import has_nul, pretty_json, record_link, selection_business_models
+from .aiom_engine_guard import ENGINE  # noqa: F401  (re-exported for bridges)
+from .aiom_step_handler import RISKS, proposer_env
 
 _logger = logging.getLogger(__name__)
 
@@ -34,6 +39,8 @@ STATES = [
     (CANCELLED, "Cancelled"),
     (EXPIRED, "Expired"),
 ]
+# Kanban columns of the Action Inbox, left to right: what needs a person first, closed work last.
+INBOX_COLUMNS = [PENDING, FAILED, BLOCKED, EXECUTED, REJECTED, CANCELLED, EXPIRED]
 
 # Every legal move of the state machine; anything else raises UserError.
 TRANSITIONS = {
@@ -42,39 +49,56 @@ TRANSITIONS = {
     FAILED: {APPROVED},
 }
 
-ACTION_TYPES = [
-    ("odoo_create", "Create a record"),
-    ("odoo_update", "Update records"),
-    ("odoo_search", "Search records"),
-    ("email_send", "Send an email"),
-    ("message_post", "Post a message"),
-    ("activity_schedule", "Schedule an activity"),
-    ("workflow", "Workflow (several steps)"),
+# A plan of several steps; single-step actions take their step's type.
+WORKFLOW = "workflow"
+WORKFLOW_ICON = "fa-sitemap"
+
+SOURCES = [
+    ("manual", "Manual"),
+    ("api", "API"),
+    ("mcp", "AI agent (MCP)"),
+    ("analyzer", "Analyzer"),
+    ("recommender", "Recommender"),
+    ("planner", "AI planner"),
 ]
+# Sources and idempotency keys that only the engine's own proposers (the brain loop, the planner)
+# may claim: an agent cannot pass itself off as an analyzer, nor take an analyzer's key first.
+ENGINE_SOURCES = {"analyzer", "recommender", "planner"}
+ENGINE_KEY_PREFIX = "aiom:"
 
 # Transient failures (a provider's 429/5xx) are retried by the brain loop after 5, 10, 20 minutes.
 MAX_AUTOMATIC_ATTEMPTS = 4
 RETRY_BACKOFF = timedelta(minutes=5)
 
-STEP_NAME = re.compile(r"^[A-Za-z_]\w{0,63}$")
-
-# Fields that only the engine writes. Approvers have write access to actions (to decide on them),
-# so without this a JSON-RPC client could write state='executed' or a forged result directly.
-PROTECTED_FIELDS = {
-    "state",
-    "analyzer_id",
-    "retry_at",
-    "proposed_by_id",
-    "approved_by_id",
-    "approved_date",
-    "rejected_by_id",
-    "executed_date",
-    "result",
-    "error_message",
-    "attempt_count",
-    "llm_drafted",
-}
-PLAN_FIELDS = {"action_type", "parameters", "step_ids"}
+# Fields only the engine writes. The plan, its target and its origin included: the approver
+# approves what was proposed, and nothing else.
+ENGINE_FIELDS = frozenset(
+    {
+        "state",
+        "action_type",
+        "parameters",
+        "step_ids",
+        "plan_hash",
+        "source",
+        "agent",
+        "idempotency_key",
+        "target_model",
+        "target_res_id",
+        "company_id",
+        "analyzer_id",
+        "retry_at",
+        "proposed_by_id",
+        "approved_by_id",
+        "approved_date",
+        "rejected_by_id",
+        "reject_reason",
+        "executed_date",
+        "result",
+        "error_message",
+        "attempt_count",
+        "llm_drafted",
+    }
+)
 PROPOSAL_KEYS = {
     "name",
     "action_type",
@@ -94,38 +118,52 @@ PROPOSAL_KEYS = {
     "source",
     "company_id",
 }
-
-# An object cannot travel through JSON-RPC, so only server code can hold this context key.
-ENGINE = object()
+TEXT_LIMITS = {
+    "name": limits.MAX_NAME,
+    "rationale": limits.MAX_TEXT,
+    "agent": limits.MAX_SHORT_TEXT,
+    "idempotency_key": limits.MAX_SHORT_TEXT,
+    "target_model": 64,
+}
 
 
 class AiomAction(models.Model):
     _name = "aiom.action"
     _description = "AI COO action"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["aiom.engine.guard", "mail.thread", "mail.activity.mixin"]
     _order = "priority desc, expected_value desc, create_date desc, id desc"
+    _engine_fields = ENGINE_FIELDS
     # Proposers (read-only on actions) may still comment on them.
     _mail_post_access = "read"
 
     name = fields.Char(required=True, tracking=True)
-    action_type = fields.Selection(ACTION_TYPES, required=True, default="odoo_create")
+    action_type = fields.Selection(selection="_selection_action_type", required=True, default="odoo_create")
+    type_icon = fields.Char(compute="_compute_type_icon")
     parameters = fields.Json(help="Parameters of a single-step action.")
     step_ids = fields.One2many("aiom.action.step", "action_id", string="Plan", copy=True)
     step_count = fields.Integer(compute="_compute_step_count")
-    state = fields.Selection(STATES, default=PENDING, required=True, readonly=True, tracking=True, index=True)
-    source = fields.Selection(
-        [("manual", "Manual"), ("api", "API"), ("analyzer", "Analyzer"), ("recommender", "Recommender")],
-        default="manual",
-        required=True,
+    plan_hash = fields.Char(
+        readonly=True, help="Fingerprint of the plan as proposed: execution refuses a plan that differs."
     )
+    state = fields.Selection(
+        STATES,
+        default=PENDING,
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+        group_expand="_group_expand_inbox_states",
+    )
+    source = fields.Selection(SOURCES, default="manual", required=True)
     rationale = fields.Text()
     llm_drafted = fields.Boolean(
         string="Drafted by an LLM",
         readonly=True,
         help="The wording (rationale, email and activity texts) was drafted by the configured LLM; "
-        "the plan itself is the rule-based one and passed the same guardrails.",
+        "the plan passed the same validation and guardrails as any other.",
     )
-    confidence = fields.Float(digits=(3, 2), default=0.5)
+    # Pivots and graphs average a confidence; a sum of confidences means nothing.
+    confidence = fields.Float(digits=(3, 2), default=0.5, aggregator="avg")
     risk_level = fields.Selection(
         [("low", "Low"), ("medium", "Medium"), ("high", "High")], default="medium", required=True, tracking=True
     )
@@ -133,6 +171,7 @@ class AiomAction(models.Model):
     target_model = fields.Char(index=True)
     target_res_id = fields.Integer(index=True)
     target_ref = fields.Reference(selection=selection_business_models, compute="_compute_target_ref", string="Target")
+    target_name = fields.Char(string="Target name", compute="_compute_target_name", search="_search_target_name")
     agent = fields.Char(index=True)
     proposed_by_id = fields.Many2one(
         "res.users", readonly=True, tracking=True, default=lambda self: self.env.user, ondelete="set null"
@@ -159,20 +198,59 @@ class AiomAction(models.Model):
 
     _sql_constraints = [
         (
+            # Keys are the proposer's own: another user's key neither returns nor blocks their action.
             "idempotency_key_company_unique",
-            "UNIQUE(company_id, idempotency_key)",
-            "An action with this idempotency key already exists in this company.",
+            "UNIQUE(company_id, proposed_by_id, idempotency_key)",
+            "You already filed an action with this idempotency key in this company.",
         ),
         ("confidence_range", "CHECK(confidence >= 0 AND confidence <= 1)", "Confidence must be between 0 and 1."),
     ]
 
-    # ------------------------------------------------------------------ computes
+    # ------------------------------------------------------------------ fields
+
+    @api.model
+    def _selection_action_type(self):
+        return self.env["aiom.step.handler"]._selection() + [(WORKFLOW, self.env._("Workflow (several steps)"))]
+
+    @api.depends("action_type")
+    def _compute_type_icon(self):
+        types = self.env["aiom.step.handler"]._step_types()
+        for action in self:
+            spec = types.get(action.action_type)
+            action.type_icon = spec.icon if spec else WORKFLOW_ICON
 
     @api.depends("target_model", "target_res_id")
     def _compute_target_ref(self):
         for action in self:
             has_target = action.target_model in self.env and action.target_res_id
             action.target_ref = f"{action.target_model},{action.target_res_id}" if has_target else False
+
+    @api.depends("target_ref")
+    def _compute_target_name(self):
+        for action in self:
+            target = action.target_ref
+            action.target_name = target.display_name if target and target.has_access("read") else False
+
+    @api.model
+    def _search_target_name(self, operator, value):
+        """Actions whose target record's name matches, in every target model the user may read."""
+        if operator not in ("ilike", "=", "like", "=ilike") or not isinstance(value, str):
+            return [("id", "=", False)]
+        domain = []
+        for (model,) in self._read_group([("target_model", "!=", False)], ["target_model"]):
+            if model not in self.env or not self.env[model].has_access("read"):
+                continue
+            records = self.env[model].search([("display_name", operator, value)], limit=1000)
+            if records:
+                domain.append(["&", ("target_model", "=", model), ("target_res_id", "in", records.ids)])
+        if not domain:
+            return [("id", "=", False)]
+        return ["|"] * (len(domain) - 1) + [leaf for part in domain for leaf in part]
+
+    @api.model
+    def _group_expand_inbox_states(self, states, domain):
+        # Every main column, even empty, in inbox order; a transient state (approved) only when used.
+        return INBOX_COLUMNS + [state for state in states if state not in INBOX_COLUMNS]
 
     @api.depends("result")
     def _compute_result_display(self):
@@ -186,48 +264,23 @@ class AiomAction(models.Model):
 
     # ------------------------------------------------------------------ protection
 
-    def _engine(self):
-        return self.with_context(aiom_engine=ENGINE)
-
-    def _is_engine(self):
-        return self.env.context.get("aiom_engine") is ENGINE
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if not self._is_engine():
-                self._check_not_protected(vals)
-            if not vals.get("step_ids") and vals.get("action_type", "odoo_create") != "workflow":
-                # A single-step action created from the form gets its one step here.
-                step = self._single_step_vals(vals.get("action_type", "odoo_create"), vals.get("parameters"))
-                vals["step_ids"] = [fields.Command.create(step)]
-        return super().create(vals_list)
-
     def write(self, vals):
         if not self._is_engine():
-            self._check_not_protected(vals)
-            if PLAN_FIELDS & set(vals) and any(action.state != PENDING for action in self):
-                raise UserError(self.env._("Only a pending action's plan can be changed."))
-        result = super().write(vals)
-        if "parameters" in vals or "action_type" in vals:
-            for action in self.filtered(lambda a: a.action_type != "workflow" and len(a.step_ids) == 1):
-                action.step_ids.write(self._single_step_vals(action.action_type, action.parameters))
-        return result
+            self._check_engine_write(vals)
+            self._check_decision_fields(vals)
+        return super().write(vals)
 
-    def _check_not_protected(self, vals):
-        protected = PROTECTED_FIELDS & set(vals)
-        if protected:
-            raise AccessError(
-                self.env._(
-                    "Fields %s are set by the AI COO engine only; use the action's buttons or methods.",
-                    ", ".join(sorted(protected)),
-                )
-            )
-
-    @api.model
-    def _single_step_vals(self, action_type, parameters):
-        """The one step of a single-step action, named after its type."""
-        return {"name": action_type, "action_type": action_type, "parameters": parameters or {}}
+    def _check_decision_fields(self, vals):
+        """What a person may still change on a proposal: its wording while it waits, a higher
+        risk, a lower confidence. Never what would let it pass a guardrail it would otherwise meet."""
+        if set(vals) & {"name", "rationale", "expires_at", "risk_level", "confidence", "priority"}:
+            if any(action.state != PENDING for action in self):
+                raise UserError(self.env._("Only a pending proposal can be edited."))
+        for action in self:
+            if "risk_level" in vals and RISKS.index(vals["risk_level"]) < RISKS.index(action.risk_level):
+                raise AccessError(self.env._("A proposal's risk can be raised, never lowered."))
+            if "confidence" in vals and vals["confidence"] > action.confidence:
+                raise AccessError(self.env._("A proposal's confidence can be lowered, never raised."))
 
     # ------------------------------------------------------------------ proposal
 
@@ -237,46 +290,44 @@ class AiomAction(models.Model):
         """Validate a proposal, apply idempotency and guardrails, and store it.
 
         A plan that violates a guardrail is stored as ``blocked`` with the reason; a malformed one
-        raises ValidationError and stores nothing.
+        raises ValidationError and stores nothing. Steps are normalised (values converted through
+        the fields' types, x2many commands walked) and stored as normalised.
         """
-        if not isinstance(vals, dict):
-            raise ValidationError(self.env._("A proposal must be a JSON object."))
-        if has_nul(vals):
-            raise ValidationError(self.env._("A proposal cannot contain NUL characters."))
-        unknown = set(vals) - PROPOSAL_KEYS
-        if unknown:
-            raise ValidationError(self.env._("Unknown proposal fields: %s.", ", ".join(sorted(unknown))))
-        vals = dict(vals)
-        company_id = vals.get("company_id") or self.env.company.id
+        vals = self._proposal_vals(vals)
+        company = self._proposal_company(vals)
         key = vals.get("idempotency_key")
         if key:
-            existing = self.search([("idempotency_key", "=", key), ("company_id", "=", company_id)], limit=1)
+            existing = self._idempotent_match(key, company)
             if existing:
                 return existing
-        self._take_target(vals)
+        target = self._take_target(vals)
         plan = self._plan_from_vals(vals)
         self._check_proposal_values(vals)
+        handler = self.env["aiom.step.handler"]
         error = None
-        policy = self.env["aiom.guardrail.policy"]._for_company(self.env["res.company"].browse(company_id))
+        policy = self.env["aiom.guardrail.policy"]._for_company(company)
         try:
-            self._validate_plan(plan, vals.get("target_model"), vals.get("target_res_id"))
-            if vals.get("source") != "analyzer":
+            plan, touches = handler._prepare_plan(plan, target, self.env.user, company)
+            if vals.get("source") not in ENGINE_SOURCES:
                 # The brain loop's analyzers are bounded by their findings and batches, not by a rate.
-                policy._check_agent_rate(vals.get("agent"))
-            vals["risk_level"] = policy._check_plan(plan, vals.get("risk_level", "medium"))
+                policy._check_proposal_rate(vals.get("agent"), self.env.user)
+            vals["risk_level"] = policy._check_plan(touches, vals.get("risk_level", "medium"))
         except GuardrailViolation as violation:
             error = violation.args[0]
         create_vals = {
             **vals,
-            "company_id": company_id,
-            "action_type": plan[0]["action_type"] if len(plan) == 1 else "workflow",
+            "company_id": company.id,
+            "action_type": plan[0]["action_type"] if len(plan) == 1 else WORKFLOW,
             "parameters": plan[0]["parameters"] if len(plan) == 1 else False,
             "step_ids": [
-                fields.Command.create({**step, "sequence": index}) for index, step in enumerate(plan, start=1)
+                fields.Command.create(
+                    {**step, "sequence": index, "private_result": bool(handler._private_result(step["action_type"]))}
+                )
+                for index, step in enumerate(plan, start=1)
             ],
+            "plan_hash": plan_fingerprint(plan, vals.get("target_model"), vals.get("target_res_id")),
             "proposed_by_id": self.env.user.id,
         }
-        create_vals.pop("steps", None)
         if error:
             create_vals.update(state=BLOCKED, error_message=error)
         try:
@@ -284,7 +335,7 @@ class AiomAction(models.Model):
                 action = self._engine().create(create_vals)
         except Exception:
             # Lost a race on the idempotency key: the other proposal wins.
-            existing = key and self.search([("idempotency_key", "=", key), ("company_id", "=", company_id)], limit=1)
+            existing = key and self._idempotent_match(key, company)
             if existing:
                 return existing
             raise
@@ -293,7 +344,52 @@ class AiomAction(models.Model):
         return self.browse(action.id)
 
     @api.model
+    def _proposal_vals(self, vals):
+        """The proposal's keys, checked for shape and size; reserved values refused."""
+        if not isinstance(vals, dict):
+            raise ValidationError(self.env._("A proposal must be a JSON object."))
+        if has_nul(vals):
+            raise ValidationError(self.env._("A proposal cannot contain NUL characters."))
+        unknown = set(vals) - PROPOSAL_KEYS
+        if unknown:
+            raise ValidationError(self.env._("Unknown proposal fields: %s.", ", ".join(sorted(unknown))))
+        vals = {key: value for key, value in vals.items() if value is not None}
+        for key, maximum in TEXT_LIMITS.items():
+            if key in vals and (not isinstance(vals[key], str) or len(vals[key]) > maximum):
+                raise ValidationError(
+                    self.env._("%(key)r must be a text of at most %(max)s characters.", key=key, max=maximum)
+                )
+        if not self._is_engine():
+            if vals.get("source") in ENGINE_SOURCES:
+                raise AccessError(self.env._("Source %r is reserved to AI COO's own proposers.", vals["source"]))
+            if str(vals.get("idempotency_key", "")).startswith(ENGINE_KEY_PREFIX):
+                raise AccessError(
+                    self.env._("Idempotency keys starting with %r are reserved to AI COO.", ENGINE_KEY_PREFIX)
+                )
+        return vals
+
+    @api.model
+    def _proposal_company(self, vals):
+        """The company the proposal is filed in: one of the proposer's own companies."""
+        company_id = vals.pop("company_id", None) or self.env.company.id
+        if not isinstance(company_id, int) or company_id not in self.env.user.company_ids.ids:
+            raise AccessError(self.env._("You cannot propose actions in company %s.", company_id))
+        return self.env["res.company"].browse(company_id)
+
+    @api.model
+    def _idempotent_match(self, key, company):
+        """The action this key already filed: the proposer's own, or for the engine, any in the company."""
+        domain = [("idempotency_key", "=", key), ("company_id", "=", company.id)]
+        if not key.startswith(ENGINE_KEY_PREFIX):
+            domain.append(("proposed_by_id", "=", self.env.uid))
+        return self.search(domain, limit=1)
+
+    @api.model
     def _take_target(self, vals):
+        """The record the action is about: on a model the floor allows, readable by the proposer.
+
+        A missing and an unreadable record get the same answer, so proposals cannot probe records.
+        """
         target = vals.pop("target", None)
         if target is not None:
             if not isinstance(target, dict) or set(target) - {"model", "id"}:
@@ -301,11 +397,19 @@ class AiomAction(models.Model):
             vals["target_model"], vals["target_res_id"] = target.get("model"), target.get("id")
         model, res_id = vals.get("target_model"), vals.get("target_res_id")
         if not model and not res_id:
-            return
+            return None
         if not isinstance(model, str) or model not in self.env:
             raise ValidationError(self.env._("Target model %r does not exist.", model))
-        if not isinstance(res_id, int) or isinstance(res_id, bool) or not self.env[model].browse(res_id).exists():
-            raise ValidationError(self.env._("Target %(model)s record %(id)r does not exist.", model=model, id=res_id))
+        if floor.model_is_denied(self.env[model]):
+            raise ValidationError(self.env._("Target model %r is not open to AI COO actions.", model))
+        record = self.env[model].browse(res_id) if isinstance(res_id, int) and not isinstance(res_id, bool) else None
+        if record is None or not record.exists() or not record.has_access("read"):
+            raise ValidationError(
+                self.env._(
+                    "Target %(model)s record %(id)r does not exist or you may not read it.", model=model, id=res_id
+                )
+            )
+        return record
 
     @api.model
     def _plan_from_vals(self, vals):
@@ -320,7 +424,7 @@ class AiomAction(models.Model):
             ]
         if not isinstance(steps, list) or not steps:
             raise ValidationError(self.env._("'steps' must be a non-empty list."))
-        if vals.get("action_type") not in (None, "workflow") or vals.get("parameters"):
+        if vals.get("action_type") not in (None, WORKFLOW) or vals.get("parameters"):
             raise ValidationError(self.env._("Give either 'action_type' and 'parameters', or 'steps', not both."))
         plan = []
         for index, step in enumerate(steps, start=1):
@@ -341,16 +445,25 @@ class AiomAction(models.Model):
     def _check_proposal_values(self, vals):
         if not isinstance(vals.get("name"), str) or not vals["name"].strip():
             raise ValidationError(self.env._("A proposal needs a 'name': one line that says what it does."))
-        for key in ("rationale", "agent", "idempotency_key", "target_model"):
-            if vals.get(key) is not None and not isinstance(vals[key], str):
-                raise ValidationError(self.env._("%r must be a text.", key))
         if vals.get("expires_at") is not None:
             vals["expires_at"] = self._parse_utc(vals["expires_at"], "expires_at")
         confidence = vals.get("confidence", 0.5)
-        if not isinstance(confidence, (int, float)) or isinstance(confidence, bool) or not 0 <= confidence <= 1:
+        if (
+            not isinstance(confidence, (int, float))
+            or isinstance(confidence, bool)
+            or not math.isfinite(confidence)
+            or not 0 <= confidence <= 1
+        ):
             raise ValidationError(self.env._("'confidence' must be a number between 0 and 1."))
-        for key, field_name in (("risk_level", "risk_level"), ("priority", "priority"), ("source", "source")):
-            allowed = [value for value, _label in self._fields[field_name].selection]
+        expected_value = vals.get("expected_value", 0.0)
+        if (
+            not isinstance(expected_value, (int, float))
+            or isinstance(expected_value, bool)
+            or not math.isfinite(expected_value)
+        ):
+            raise ValidationError(self.env._("'expected_value' must be a number."))
+        for key in ("risk_level", "priority", "source"):
+            allowed = [value for value, _label in self._fields[key].selection]
             if key in vals and vals[key] not in allowed:
                 raise ValidationError(
                     self.env._("%(key)r must be one of %(allowed)s.", key=key, allowed=", ".join(allowed))
@@ -372,46 +485,6 @@ class AiomAction(models.Model):
             parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
         return parsed
 
-    @api.model
-    def _validate_plan(self, plan, target_model=None, target_res_id=None):
-        """Check each step's type, names, parameters and references (proposal and execution time)."""
-        handler = self.env["aiom.step.handler"]
-        known_types = {value for value, _label in self._fields["action_type"].selection} - {"workflow"}
-        seen = set()
-        for step in plan:
-            name, action_type = step["name"], step["action_type"]
-            if not isinstance(name, str) or not STEP_NAME.match(name):
-                raise ValidationError(self.env._("Step name %r must be a short identifier (letters, digits, _).", name))
-            if name in seen:
-                raise ValidationError(self.env._("Step name %r is used twice.", name))
-            if action_type not in known_types:
-                raise ValidationError(
-                    self.env._("Step %(name)r has unknown action type %(type)r.", name=name, type=action_type)
-                )
-            for path in find_references(step["parameters"]):
-                root, _dot, rest = path.partition(".")
-                if root == "steps" and rest.split(".")[0] not in seen:
-                    raise ValidationError(
-                        self.env._(
-                            "Step %(name)r refers to {{ %(path)s }}, which is not an earlier step.",
-                            name=name,
-                            path=path,
-                        )
-                    )
-                if root == "target" and not (target_model and target_res_id):
-                    raise ValidationError(
-                        self.env._(
-                            "Step %(name)r refers to {{ %(path)s }} but the action has no target.", name=name, path=path
-                        )
-                    )
-                if root not in ("steps", "target"):
-                    raise ValidationError(self.env._("Reference {{ %s }} must start with steps or target.", path))
-            try:
-                handler.validate(action_type, step["parameters"])
-            except ValidationError as error:
-                raise type(error)(self.env._("Step %(name)r: %(error)s", name=name, error=error.args[0])) from None
-            seen.add(name)
-
     # ------------------------------------------------------------------ transitions
 
     def _change_state(self, new_state, **vals):
@@ -431,7 +504,7 @@ class AiomAction(models.Model):
                     )
                 )
 
-    def _check_approver(self):
+    def _check_approver_group(self):
         if not self.env.user.has_group("aiom_coo.group_aiom_approver"):
             raise AccessError(self.env._("Only AI COO approvers can approve, reject or retry actions."))
 
@@ -441,7 +514,7 @@ class AiomAction(models.Model):
         # System parameters are readable by administrators only; every approver obeys this one.
         if self.env["ir.config_parameter"].sudo().get_param("aiom_coo.autonomy_level") == "off":
             raise UserError(self.env._("AI COO execution is switched off (Settings > AI COO > Autonomy level: Off)."))
-        self._policy()._check_approver(self, self.env.user)
+        self._policy()._check_four_eyes(self, self.env.user)
 
     def _policy(self):
         return self.env["aiom.guardrail.policy"]._for_company(self.company_id)
@@ -454,7 +527,7 @@ class AiomAction(models.Model):
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute("SELECT id FROM aiom_action WHERE id = %s FOR UPDATE NOWAIT", [self.id])
         except (LockNotAvailable, SerializationFailure):
-            raise UserError(
+            raise ActionBusy(
                 self.env._("%s is being processed by someone else right now. Reload to see its new state.", self.name)
             ) from None
         self.invalidate_recordset()
@@ -466,11 +539,15 @@ class AiomAction(models.Model):
                     state=dict(STATES)[self.state].lower(),
                 )
             )
-        if self.expires_at and self.expires_at < fields.Datetime.now():
+        if PENDING in expected_states and self.expires_at and self.expires_at < fields.Datetime.now():
             raise UserError(self.env._("%s expired and can no longer be approved.", self.name))
 
     def action_approve(self):
-        """Approve and execute at once, with the rights of the approving user."""
+        """Approve and execute at once, with the rights of the approving user.
+
+        Returns True once the action ran, whether it executed or failed: read ``state`` (and
+        ``error_message``) for the outcome.
+        """
         return self._approve_from({PENDING})
 
     def action_retry(self):
@@ -478,7 +555,7 @@ class AiomAction(models.Model):
         return self._approve_from({FAILED})
 
     def _approve_from(self, states):
-        self._check_approver()
+        self._check_approver_group()
         for action in self:
             action._check_may_execute()
             action._lock(states)
@@ -486,9 +563,9 @@ class AiomAction(models.Model):
         return True
 
     def action_reject(self, reason=None):
-        self._check_approver()
-        if reason is not None and not isinstance(reason, str):
-            raise ValidationError(self.env._("The reason must be a text."))
+        self._check_approver_group()
+        if reason is not None and (not isinstance(reason, str) or len(reason) > limits.MAX_TEXT):
+            raise ValidationError(self.env._("The reason must be a text of at most %s characters.", limits.MAX_TEXT))
         for action in self:
             action._lock({PENDING})
             action._change_state(REJECTED, rejected_by_id=self.env.uid, reject_reason=reason or False)
@@ -499,7 +576,7 @@ class AiomAction(models.Model):
         return True
 
     def action_cancel(self):
-        self._check_approver()
+        self._check_approver_group()
         for action in self:
             action._lock({PENDING})
             action._change_state(CANCELLED)
@@ -512,15 +589,16 @@ class AiomAction(models.Model):
         # The approval is written together with the outcome, after the steps ran: the row lock
         # already keeps others out, and the chatter gets one tracking line (Pending -> Executed).
         self._check_transition(APPROVED)
-        self._run(
-            {
-                "approved_by_id": self.env.uid,
-                "approved_date": fields.Datetime.now(),
-                "attempt_count": self.attempt_count + 1,
-                "error_message": False,
-                "retry_at": False,
-            }
-        )
+        self._run(self._approval_values())
+
+    def _approval_values(self):
+        return {
+            "approved_by_id": self.env.uid,
+            "approved_date": fields.Datetime.now(),
+            "attempt_count": self.attempt_count + 1,
+            "error_message": False,
+            "retry_at": False,
+        }
 
     # ------------------------------------------------------------------ execution
 
@@ -529,41 +607,40 @@ class AiomAction(models.Model):
             return self.env[self.target_model].browse(self.target_res_id).exists() or None
         return None
 
-    def _run(self, approval):
+    def _run(self, approval=None):
         """Run every step in one savepoint: all ORM changes commit together or none remain.
 
-        Deferred steps (email) run last, once every ORM step has succeeded, so a rolled-back action
-        never emails.
+        ``approval`` holds the approval's values when approving and running are one (the button);
+        without it the action is already ``approved`` (a queued job runs what a person approved).
+
+        Each step's references are resolved as the proposer, its parameters normalised again and
+        checked against the policy as it is now; deferred steps (email) run last, once every ORM
+        step has succeeded, so a rolled-back action never emails.
         """
         self.ensure_one()
         handler = self.env["aiom.step.handler"]
-        policy = self._policy()
         steps = self.step_ids.sorted("sequence")
-        ordered = steps.filtered(lambda s: not handler.is_deferred(s.action_type)) + steps.filtered(
-            lambda s: handler.is_deferred(s.action_type)
-        )
-        scope = {"steps": {}, "target": self._target_record()}
         results = {}
         # Results of deferred steps (emails accepted by SMTP2GO): a rollback cannot undo them.
         outside_effects = {}
         current = None
         try:
             with self.env.cr.savepoint():
+                proposer, scope, reader = self._execution_scope(steps)
                 if self.analyzer_id:
                     self.analyzer_id._check_still_needed(self)
-                for step in ordered:
+                deferred = steps.filtered(lambda s: handler._is_deferred(s.action_type))
+                for step in (steps - deferred) + deferred:
                     current = step
-                    parameters = resolve(step.parameters or {}, scope)
-                    self._validate_plan(
-                        [{"name": step.name, "action_type": step.action_type, "parameters": parameters}],
-                        self.target_model,
-                        self.target_res_id,
+                    parameters = resolve(step.parameters or {}, scope, reader)
+                    parameters, touches = handler._prepare(
+                        step.action_type, parameters, proposer, self.company_id, resolved=True
                     )
                     # The policy may have changed since the proposal: it is checked again now.
-                    policy._check_execution(self, step.action_type, parameters)
-                    results[step.name] = handler.execute(step, parameters)
+                    self._policy()._check_execution(self, touches, proposer)
+                    results[step.name] = handler._execute(step, parameters)
                     scope["steps"][step.name] = results[step.name]
-                    if handler.is_deferred(step.action_type):
+                    if step in deferred:
                         outside_effects[step.name] = results[step.name]
                 current = None
                 self._post_target_note(steps, results)
@@ -572,17 +649,61 @@ class AiomAction(models.Model):
             raise
         except Exception as error:  # noqa: BLE001 - any step error fails the action, never the caller
             # What left the database (an accepted email) stays true after the rollback.
-            self._change_state(APPROVED, **approval)
+            self._approve(approval)
             self._record_failure(steps, current, error, outside_effects)
             return False
-        self._change_state(APPROVED, **approval)
+        self._approve(approval)
         self._record_success(steps, results)
         return True
 
+    def _approve(self, approval):
+        if approval is not None:
+            self._change_state(APPROVED, **approval)
+
+    def _stored_plan(self):
+        return [
+            {"name": step.name, "action_type": step.action_type, "parameters": step.parameters or {}}
+            for step in self.step_ids.sorted("sequence")
+        ]
+
+    def _fingerprint_plan(self):
+        """Fingerprint the plan each action holds (actions proposed before plans were fingerprinted)."""
+        for action in self:
+            action._engine().write(
+                {"plan_hash": plan_fingerprint(action._stored_plan(), action.target_model, action.target_res_id)}
+            )
+
+    def _execution_scope(self, steps):
+        """The proposer, the references' scope and their reader, once the plan is proven unchanged."""
+        if plan_fingerprint(self._stored_plan(), self.target_model, self.target_res_id) != self.plan_hash:
+            raise UserError(self.env._("The plan changed after it was proposed: nothing was done. Propose it again."))
+        proposer = self.proposed_by_id
+        if not proposer:
+            raise UserError(self.env._("The proposer of this action no longer exists: propose it again."))
+        as_proposer = proposer_env(self.env, proposer, self.company_id)
+        target = self._target_record()
+        scope = {"steps": {}, "target": target.with_env(as_proposer) if target is not None else None}
+        handler = self.env["aiom.step.handler"]
+
+        def reader(record, field_name):
+            # Every hop is read as the proposer, through the floor: never more than they may read.
+            problem = handler._read_problem(record, field_name, as_proposer)
+            if not problem and not record.has_access("read"):
+                problem = self.env._("%(proposer)s may not read %(record)s", proposer=proposer.name, record=record)
+            return problem
+
+        return proposer, scope, reader
+
     def _record_success(self, steps, results):
+        handler = self.env["aiom.step.handler"]
         for step in steps:
             step._engine().write({"state": "done", "result": results.get(step.name), "error_message": False})
-        self._change_state(EXECUTED, executed_date=fields.Datetime.now(), result=results)
+        summary = {}
+        for step in steps:
+            # What only the proposer and approvers may read (found records) stays on the step.
+            private = handler._private_result(step.action_type)
+            summary[step.name] = {k: v for k, v in (results.get(step.name) or {}).items() if k not in private}
+        self._change_state(EXECUTED, executed_date=fields.Datetime.now(), result=summary)
         # One chatter entry per execution: the tracked changes with the summary as their text.
         self._track_set_log_message(self._result_summary(steps, results))
 
@@ -624,57 +745,17 @@ class AiomAction(models.Model):
         return Markup("<p>%s</p><ul>%s</ul>") % (header, self._summary_lines(steps, results))
 
     def _summary_lines(self, steps, results):
+        handler = self.env["aiom.step.handler"]
         return Markup("").join(
-            Markup("<li>%s</li>") % self._step_summary(step, results.get(step.name) or {}) for step in steps
+            Markup("<li>%s</li>") % handler._summary(step, results.get(step.name) or {}) for step in steps
         )
-
-    def _step_summary(self, step, result):
-        """One readable line per step, with links to the records it touched."""
-        kind = step.action_type
-        if kind == "odoo_create":
-            record = self.env[result["model"]].browse(result["record_id"])
-            return Markup("%s %s") % (self.env._("Created %s", record._description), _link(record))
-        if kind == "odoo_update":
-            return self.env._(
-                "Updated %(count)s %(model)s record(s)",
-                count=result["count"],
-                model=self.env[result["model"]]._description,
-            )
-        if kind == "odoo_search":
-            return self.env._(
-                "Found %(count)s %(model)s record(s)",
-                count=result["count"],
-                model=self.env[result["model"]]._description,
-            )
-        if kind == "message_post":
-            message = self.env["mail.message"].browse(result["message_id"])
-            record = self.env[message.model].browse(message.res_id)
-            return Markup("%s %s") % (self.env._("Posted a message on"), _link(record))
-        if kind == "activity_schedule":
-            activity = self.env["mail.activity"].browse(result["activity_id"])
-            record = self.env[activity.res_model].browse(activity.res_id)
-            return Markup("%s %s") % (
-                self.env._("Scheduled activity %r on", activity.summary or activity.activity_type_id.name),
-                _link(record),
-            )
-        if kind == "email_send":
-            text = self.env._(
-                "Emailed %(subject)r to %(recipients)s (SMTP2GO email id %(email_id)s)",
-                subject=result["subject"],
-                recipients=", ".join(result["recipients"]),
-                email_id=result["email_id"],
-            )
-            if result.get("already_sent"):
-                text += " " + self.env._("(accepted in an earlier attempt, not sent again)")
-            return text
-        return self.env._("%(step)s: done", step=step.name)
 
     def _post_target_note(self, steps, results):
         """Tell the target record what was done to it, with a link back to the action."""
         target = self._target_record()
         if target is None or not hasattr(target, "message_post"):
             return
-        header = Markup("%s %s") % (self.env._("AI COO action executed by %s:", self.env.user.name), _link(self))
+        header = Markup("%s %s") % (self.env._("AI COO action executed by %s:", self.env.user.name), record_link(self))
         body = Markup("<p>%s</p><ul>%s</ul>") % (header, self._summary_lines(steps, results))
         target.message_post(body=body, subtype_xmlid="mail.mt_note", message_type="comment")
 
@@ -698,6 +779,10 @@ class AiomAction(models.Model):
     @api.model
     def _retry_transient(self, batch_size):
         """Retry, as the operator, the failures marked transient whose backoff has passed."""
+        return self._retry_due(batch_size, lambda action: action.action_retry())
+
+    @api.model
+    def _retry_due(self, batch_size, retry):
         due = self.search(
             [("state", "=", FAILED), ("retry_at", "!=", False), ("retry_at", "<=", fields.Datetime.now())],
             limit=batch_size,
@@ -707,7 +792,7 @@ class AiomAction(models.Model):
         for action in due:
             try:
                 with self.env.cr.savepoint():
-                    action.with_user(operator).with_company(action.company_id).action_retry()
+                    retry(action.with_user(operator).with_company(action.company_id))
             except (UserError, AccessError) as error:
                 _logger.info("AI COO: retry of action %s skipped: %s", action.id, error)
                 action._engine().write({"retry_at": False})
@@ -731,12 +816,12 @@ class AiomAction(models.Model):
         candidates = self.search([("state", "=", PENDING), ("risk_level", "=", "low")], limit=batch_size)
         executed = self.browse()
         for action in candidates:
-            if action._policy()._auto_refusal(action, now):
-                continue
             try:
+                if action._policy()._auto_refusal(action, now):
+                    continue
                 with self.env.cr.savepoint():
                     action.with_user(operator).with_company(action.company_id).action_approve()
-            except (UserError, AccessError) as error:
+            except (UserError, AccessError, ValidationError) as error:
                 # E.g. a person approved it meanwhile: the next action must not wait for this one.
                 _logger.info("AI COO: automatic execution of action %s skipped: %s", action.id, error)
                 continue
@@ -758,5 +843,12 @@ class AiomAction(models.Model):
         return super()._track_subtype(init_values)
 
 
-def _link(record):
-    return Markup('<a href="/odoo/%s/%s">%s</a>') % (record._name, record.id, record.display_name)
+def plan_fingerprint(plan, target_model, target_res_id):
+    """A hash of what was proposed (steps and target): what the approver approves."""
+    canonical = json.dumps(
+        {"steps": plan, "target": [target_model or None, target_res_id or None]},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

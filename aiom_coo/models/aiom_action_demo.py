@@ -18,7 +18,7 @@ class AiomAction(models.Model):
         if self.search_count([("idempotency_key", "=like", "aiom-demo-%")]):
             return  # loaded already
         admin = self.env.ref("base.user_admin")
-        actions = self.with_user(admin).with_context(tracking_disable=True)
+        actions = self.with_user(admin).with_context(tracking_disable=True)._engine()
         wood, deco, gemini, ready = (self.env.ref(xmlid) for xmlid in PARTNER_XMLIDS)
         proposals = self._demo_partner_proposals(wood, deco, gemini, ready)
         if "crm.lead" in self.env:
@@ -66,7 +66,68 @@ class AiomAction(models.Model):
     @api.model
     def _demo_partner_proposals(self, wood, deco, gemini, ready):
         target = {"model": "res.partner"}
+        azure = self.env.ref("base.res_partner_12")
         return [
+            (
+                "pending",
+                3,
+                {
+                    "name": "Log a follow-up call with Azure Interior",
+                    "action_type": "activity_schedule",
+                    "parameters": {
+                        "model": "res.partner",
+                        "res_id": azure.id,
+                        "summary": "Call about the open quotation",
+                        "days": 2,
+                    },
+                    "target": {**target, "id": azure.id},
+                    "rationale": "Azure Interior asked for a callback last week and nobody has called them since.",
+                    "confidence": 0.86,
+                    "risk_level": "low",
+                    "priority": "2",
+                    "source": "recommender",
+                    "agent": "Rule-based recommender",
+                },
+            ),
+            (
+                "pending",
+                7,
+                {
+                    "name": "Create contact Jane Brooks at Deco Addict",
+                    "action_type": "odoo_create",
+                    "parameters": {
+                        "model": "res.partner",
+                        "values": {"name": "Jane Brooks", "email": "jane.brooks@example.com", "parent_id": deco.id},
+                    },
+                    "target": {**target, "id": deco.id},
+                    "rationale": "Jane signed the last three purchase orders from Deco Addict but is not in the "
+                    "address book.",
+                    "confidence": 0.74,
+                    "risk_level": "low",
+                    "source": "api",
+                    "agent": "Inbox assistant",
+                },
+            ),
+            (
+                "pending",
+                9,
+                {
+                    "name": "Note the new delivery address of Gemini Furniture",
+                    "action_type": "message_post",
+                    "parameters": {
+                        "model": "res.partner",
+                        "res_id": gemini.id,
+                        "body": "Deliveries now go to the new warehouse (Gate 4), as confirmed by email on Monday.",
+                        "subtype": "note",
+                    },
+                    "target": {**target, "id": gemini.id},
+                    "rationale": "The customer's last email announces a new warehouse.",
+                    "confidence": 0.64,
+                    "risk_level": "medium",
+                    "source": "api",
+                    "agent": "Inbox assistant",
+                },
+            ),
             (
                 "pending",
                 5,

@@ -1,30 +1,31 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from ..utils import pretty_json
-from .aiom_action import ACTION_TYPES, ENGINE, PENDING
 
 STEP_STATES = [("pending", "Pending"), ("done", "Done"), ("failed", "Failed"), ("skipped", "Skipped")]
-# Written by the engine only, like the action's own outcome fields.
-PROTECTED_STEP_FIELDS = {"state", "result", "error_message"}
-PLAN_STEP_FIELDS = {"name", "action_type", "parameters", "sequence", "action_id"}
 
 
 class AiomActionStep(models.Model):
+    """One step of an action's plan. Written by the engine only: the plan an approver reads is
+    the plan that runs (an injected or edited step would run with nobody having seen it)."""
+
     _name = "aiom.action.step"
     _description = "AI COO action step"
+    _inherit = ["aiom.engine.guard"]
     _order = "action_id, sequence, id"
 
     action_id = fields.Many2one("aiom.action", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="action_id.company_id", store=True, index=True)
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True, help="Unique within the action; later steps refer to it by this name.")
-    action_type = fields.Selection(
-        [item for item in ACTION_TYPES if item[0] != "workflow"], required=True, default="odoo_create"
-    )
+    action_type = fields.Selection(selection="_selection_action_type", required=True)
+    type_icon = fields.Char(compute="_compute_type_icon")
     parameters = fields.Json()
     state = fields.Selection(STEP_STATES, default="pending", required=True, readonly=True)
     result = fields.Json(readonly=True)
+    private_result = fields.Boolean(
+        readonly=True, help="The result holds what only the proposer and approvers may read (found records)."
+    )
     error_message = fields.Text(readonly=True)
     parameters_display = fields.Text(string="Parameters (JSON)", compute="_compute_display")
     result_display = fields.Text(string="Result (JSON)", compute="_compute_display")
@@ -33,28 +34,19 @@ class AiomActionStep(models.Model):
         ("name_action_unique", "UNIQUE(action_id, name)", "Step names must be unique within an action."),
     ]
 
+    @api.model
+    def _selection_action_type(self):
+        return self.env["aiom.step.handler"]._selection()
+
+    @api.depends("action_type")
+    def _compute_type_icon(self):
+        types = self.env["aiom.step.handler"]._step_types()
+        for step in self:
+            spec = types.get(step.action_type)
+            step.type_icon = spec.icon if spec else "fa-question"
+
     @api.depends("parameters", "result")
     def _compute_display(self):
         for step in self:
             step.parameters_display = pretty_json(step.parameters)
             step.result_display = pretty_json(step.result)
-
-    def _engine(self):
-        return self.with_context(aiom_engine=ENGINE)
-
-    def write(self, vals):
-        if self.env.context.get("aiom_engine") is not ENGINE:
-            protected = PROTECTED_STEP_FIELDS & set(vals)
-            if protected:
-                raise UserError(self.env._("Step results are written by the AI COO engine only."))
-            if PLAN_STEP_FIELDS & set(vals) and any(step.action_id.state != PENDING for step in self):
-                raise UserError(self.env._("Only a pending action's plan can be changed."))
-        return super().write(vals)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if self.env.context.get("aiom_engine") is not ENGINE:
-            for vals in vals_list:
-                if PROTECTED_STEP_FIELDS & set(vals):
-                    raise UserError(self.env._("Step results are written by the AI COO engine only."))
-        return super().create(vals_list)

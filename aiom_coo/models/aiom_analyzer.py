@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..references import inert
+
 _logger = logging.getLogger(__name__)
 
 
@@ -89,12 +91,13 @@ class AiomAnalyzer(models.Model):
         """One proposal for ``finding``, unless one already answers it (its idempotency key)."""
         self.ensure_one()
         # Bulk path: no creation log or followers per proposal; state changes are still tracked.
-        Action = self.env["aiom.action"].with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        Action = self.env["aiom.action"].with_context(mail_create_nolog=True, mail_create_nosubscribe=True)._engine()
         key = f"aiom:{self.code}:{finding['key']}"
         if Action.search_count([("idempotency_key", "=", key), ("company_id", "=", self.company_id.id)]):
             return Action
         recommender = self.env["aiom.recommender"]
-        vals = recommender._recommend(self, finding)
+        # Findings carry record data (names, emails): it is made inert, never read as a reference.
+        vals = recommender._recommend(self, {**finding, "steps": inert(finding["steps"])})
         action = Action.propose(
             {
                 **{name: value for name, value in vals.items() if not name.startswith("_")},
@@ -149,6 +152,12 @@ class AiomAnalyzer(models.Model):
         )
         for days, lead in zip((18, 25, 33, 41), leads, strict=False):
             lead.date_last_stage_update = fields.Datetime.now() - timedelta(days=days)
+
+    @api.model
+    def _assignee(self, user):
+        """``{"user_id": id}`` for an activity when ``user`` can take one (an active internal user);
+        otherwise nothing, and the activity goes to whoever executes the follow-up."""
+        return {"user_id": user.id} if user and user.active and not user.share else {}
 
     def _still_open(self, records):
         """The records whose situation still calls for the follow-up (e.g. invoices not paid)."""

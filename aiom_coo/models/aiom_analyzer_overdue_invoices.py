@@ -1,9 +1,10 @@
 from collections import defaultdict
 from datetime import timedelta
-from string import Template
 
 from odoo import fields, models
 from odoo.tools import format_amount
+
+from ..references import fill
 
 
 class AiomAnalyzerOverdueInvoices(models.AbstractModel):
@@ -84,8 +85,8 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
                     "action_type": "email_send",
                     "parameters": {
                         "to": [partner.email],
-                        "subject": Template(level.email_subject or "$level: $documents").safe_substitute(placeholders),
-                        "body": Template(level.email_body or "").safe_substitute(placeholders),
+                        "subject": fill(level.email_subject or "$level: $documents", placeholders),
+                        "body": fill(level.email_body or "", placeholders),
                     },
                 }
             )
@@ -97,12 +98,10 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
                     "parameters": {
                         "model": "account.move",
                         "res_id": invoices[0].id,
-                        "summary": Template(level.activity_summary or "Follow up: $level").safe_substitute(
-                            placeholders
-                        ),
+                        "summary": fill(level.activity_summary or "Follow up: $level", placeholders),
                         "note": ", ".join(facts["invoices"]),
                         "days": 1,
-                        **({"user_id": invoices[0].invoice_user_id.id} if invoices[0].invoice_user_id else {}),
+                        **analyzer._assignee(invoices[0].invoice_user_id),
                     },
                 }
             )

@@ -1,8 +1,9 @@
 from datetime import timedelta
-from string import Template
 
 from odoo import fields, models
 from odoo.tools import format_amount
+
+from ..references import fill
 
 CUSTOMER_FACING = ("email", "comment")
 
@@ -129,11 +130,9 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
                 "parameters": {
                     "model": "crm.lead",
                     "res_id": lead.id,
-                    "summary": Template(level.activity_summary or "Follow up with $partner").safe_substitute(
-                        placeholders
-                    ),
+                    "summary": fill(level.activity_summary or "Follow up with $partner", placeholders),
                     "days": 0,
-                    **({"user_id": lead.user_id.id} if lead.user_id else {}),
+                    **analyzer._assignee(lead.user_id),
                 },
             }
         ]
@@ -144,8 +143,8 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
                     "action_type": "email_send",
                     "parameters": {
                         "to": [customer_email],
-                        "subject": Template(level.email_subject or "$documents").safe_substitute(placeholders),
-                        "body": Template(level.email_body or "").safe_substitute(placeholders),
+                        "subject": fill(level.email_subject or "$documents", placeholders),
+                        "body": fill(level.email_body or "", placeholders),
                         **({"reply_to": lead.user_id.email} if lead.user_id.email else {}),
                     },
                 }

@@ -17,7 +17,13 @@ class AiomEmailReceipt(models.Model):
 
     action_id = fields.Integer(required=True, index=True, readonly=True)
     step_id = fields.Integer(required=True, index=True, readonly=True)
-    email_id = fields.Char(string="SMTP2GO email id", required=True, readonly=True)
+    provider = fields.Selection(
+        [("smtp2go", "SMTP2GO"), ("chatter", "Chatter comment to followers")],
+        default="smtp2go",
+        required=True,
+        readonly=True,
+    )
+    email_id = fields.Char(string="Email id", required=True, readonly=True)
     request_id = fields.Char(string="SMTP2GO request id", readonly=True)
     recipients = fields.Char(readonly=True)
     subject = fields.Char(readonly=True)
@@ -36,18 +42,26 @@ class AiomEmailReceipt(models.Model):
             return dict(receipt.result) if receipt else None
 
     @api.model
-    def _store(self, step, result):
-        """Commit a receipt at once, in a transaction of its own, as the current user."""
+    def _store(self, step, result, provider="smtp2go"):
+        """Record that ``step`` emailed ``result["recipients"]``.
+
+        A provider's acceptance is committed at once, in a transaction of its own (as the current
+        user), because a rollback cannot call the email back. A chatter comment is emailed by Odoo's
+        mail queue with this transaction, so its receipt goes with it.
+        """
+        vals = {
+            "action_id": step.action_id.id,
+            "step_id": step.id,
+            "provider": provider,
+            "email_id": result["email_id"],
+            "request_id": result.get("request_id"),
+            "recipients": ", ".join(result["recipients"]),
+            "subject": result.get("subject"),
+            "result": result,
+            "company_id": step.action_id.company_id.id,
+        }
+        if provider == "chatter":
+            self.create(vals)
+            return
         with self.env.registry.cursor() as cr:
-            self.env(cr=cr)["aiom.email.receipt"].create(
-                {
-                    "action_id": step.action_id.id,
-                    "step_id": step.id,
-                    "email_id": result["email_id"],
-                    "request_id": result.get("request_id"),
-                    "recipients": ", ".join(result["recipients"]),
-                    "subject": result.get("subject"),
-                    "result": result,
-                    "company_id": step.action_id.company_id.id,
-                }
-            )
+            self.env(cr=cr)["aiom.email.receipt"].create(vals)

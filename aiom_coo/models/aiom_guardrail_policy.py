@@ -6,17 +6,14 @@ from odoo import api, fields, models, tools
 from odoo.tools import email_normalize
 
 from ..exceptions import GuardrailViolation
+from ..references import find_references
+from .aiom_step_handler import RISKS, proposer_env
 
-# Step type -> the operation a model rule allows or denies.
-OPERATIONS = {
-    "odoo_create": "create",
-    "odoo_update": "update",
-    "odoo_search": "search",
-    "message_post": "message",
-    "activity_schedule": "activity",
-}
-AUTO_TYPES = ("odoo_create", "odoo_update", "odoo_search", "email_send", "message_post", "activity_schedule")
 HOUR = timedelta(hours=1)
+# Operations a model rule allows or denies; other touches (links, reads, email) have rules of their own.
+RULE_OPERATIONS = ("create", "update", "search", "message", "activity")
+# The access right a touch needs when the operator acts on its own, checked as the proposer.
+PROPOSER_ACCESS = {"create": "create", "update": "write", "search": "read", "read": "read", "link": "read"}
 
 
 def _tz_selection(self):
@@ -26,8 +23,11 @@ def _tz_selection(self):
 class AiomGuardrailPolicy(models.Model):
     """What the AI may do in a company, checked when an action is proposed and again when it runs.
 
-    A floor no policy can lower lives in code (aiom.step.handler: security and configuration
-    models, rights-granting fields). Companies without a policy record get the defaults below.
+    A floor no policy can lower lives in code (``floor.py``: security and configuration models,
+    rights-granting fields, the messaging machinery), applied by the step types' normalisation to
+    every model, record and field a plan reaches. The step types turn each step into touches
+    (what it creates, changes, reads, links or emails); the policy judges those touches, whatever
+    the type. Companies without a policy record get the defaults below.
     """
 
     _name = "aiom.guardrail.policy"
@@ -53,19 +53,30 @@ class AiomGuardrailPolicy(models.Model):
     email_allowed_domains = fields.Char(
         help="Comma-separated recipient domains (e.g. example.com, partner.org); empty allows any domain."
     )
-    email_daily_limit = fields.Integer(default=200, help="Most emails per rolling 24 hours; 0 for no limit.")
+    email_daily_limit = fields.Integer(
+        default=200,
+        help="Most emails per rolling 24 hours, chatter comments to outside followers included; 0 for no limit.",
+    )
+    email_senders = fields.Char(
+        string="Allowed senders",
+        help="Comma-separated addresses a plan may send from, besides the default sender (Settings > AI COO).",
+    )
     agent_hourly_proposal_limit = fields.Integer(
-        default=60, help="Most proposals one agent may file per hour; 0 for no limit."
+        default=60, help="Most proposals one agent (by name) may file per hour; 0 for no limit."
+    )
+    user_hourly_proposal_limit = fields.Integer(
+        default=120,
+        help="Most proposals one user or API key may file per hour, whatever agent names it gives; 0 for no limit.",
     )
     type_hourly_auto_limit = fields.Integer(
         string="Automatic executions per type per hour", default=20, help="0 for no limit."
     )
-    auto_odoo_create = fields.Boolean(string="Create records")
-    auto_odoo_update = fields.Boolean(string="Update records")
-    auto_odoo_search = fields.Boolean(string="Search records", default=True)
-    auto_email_send = fields.Boolean(string="Send emails")
-    auto_message_post = fields.Boolean(string="Post messages", default=True)
-    auto_activity_schedule = fields.Boolean(string="Schedule activities", default=True)
+    auto_step_types = fields.Json(
+        string="Step types that may run automatically",
+        default=lambda self: self._default_auto_step_types(),
+        help="Codes of the step types the operator may execute without a person. Emails never do.",
+    )
+    auto_step_type_options = fields.Json(compute="_compute_auto_step_type_options")
     business_hour_from = fields.Float(default=8.0)
     business_hour_to = fields.Float(default=18.0)
     business_weekdays_only = fields.Boolean(default=True)
@@ -99,8 +110,23 @@ class AiomGuardrailPolicy(models.Model):
     @api.model
     @tools.ormcache("company_id")
     def _policy_id_for_company(self, company_id):
-        # Read on every approval: cached, and the cache cleared whenever a policy changes.
-        return self.search([("company_id", "=", company_id)], limit=1).id
+        # Read on every approval: cached, and the cache cleared whenever a policy changes. The
+        # cache is shared by every user of this worker, so the lookup must not depend on the
+        # caller's record rules: a user of another company would make it find no policy.
+        return self.sudo().search([("company_id", "=", company_id)], limit=1).id
+
+    @api.model
+    def _default_auto_step_types(self):
+        return [code for code, spec in self.env["aiom.step.handler"]._step_types().items() if spec.auto_default]
+
+    def _compute_auto_step_type_options(self):
+        options = [
+            {"value": code, "label": str(spec.label), "icon": spec.icon}
+            for code, spec in self.env["aiom.step.handler"]._step_types().items()
+            if spec.automatic
+        ]
+        for policy in self:
+            policy.auto_step_type_options = options
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -118,44 +144,64 @@ class AiomGuardrailPolicy(models.Model):
 
     # ------------------------------------------------------------------ proposal and execution
 
-    def _check_plan(self, plan, risk_level):
+    def _check_plan(self, touches_per_step, risk_level):
         """At proposal: raise GuardrailViolation, or return the risk level the plan needs."""
         self.ensure_one()
-        for step in plan:
-            self._check_step(step["action_type"], step["parameters"], proposal=True)
-        return self._needed_risk(plan, risk_level)
+        touches = [touch for touches in touches_per_step for touch in touches]
+        self._check_touches(touches, proposal=True)
+        return self._needed_risk(touches, risk_level)
 
-    def _check_step(self, action_type, parameters, proposal=False):
-        """One step against the policy; at proposal, unresolved references are checked later."""
-        self.ensure_one()
-        if action_type == "email_send":
-            self._check_email(parameters, proposal)
-            return
-        operation = OPERATIONS.get(action_type)
-        model = parameters.get("model")
-        if not operation or not isinstance(model, str):
-            return
-        self._check_model_rules(model, operation, parameters.get("values") or {})
-        if action_type == "odoo_update":
-            self._check_update_size(model, parameters, proposal)
-        if action_type == "odoo_search" and parameters.get("limit", 80) > self.max_search_records:
+    def _check_execution(self, action, touches, proposer):
+        """At execution, with resolved parameters: the policy as it is now. When the operator acts
+        (automatic executions and retries, in this process or in a job), every touch must also be
+        within the proposer's own rights: the operator's business rights are not theirs."""
+        self._check_touches(touches, proposal=False)
+        if self.env.user == self.env.ref("aiom_coo.user_aiom_operator"):
+            self._check_proposer_rights(touches, proposer, action.company_id)
+        if self._needed_risk(touches, action.risk_level) != action.risk_level:
             raise GuardrailViolation(
                 self.env._(
-                    "Guardrail 'search size': a search may read at most %(max)s records.", max=self.max_search_records
-                )
-            )
-
-    def _check_execution(self, action, action_type, parameters):
-        """At execution, with resolved parameters: the policy as it is now, and value limits."""
-        self._check_step(action_type, parameters)
-        needed = self._needed_risk([{"action_type": action_type, "parameters": parameters}], action.risk_level)
-        if needed != action.risk_level:
-            raise GuardrailViolation(
-                self.env._(
-                    "Guardrail 'value limit': this step now needs a high-risk approval; "
+                    "Guardrail 'risk': this step now needs a higher-risk approval; "
                     "propose it again so that it is reviewed as such."
                 )
             )
+
+    def _check_touches(self, touches, proposal):
+        """Every model, record set and email a step reaches, at any depth, against this policy."""
+        self.ensure_one()
+        for touch in touches:
+            if touch.operation == "email":
+                self._check_email(touch, proposal)
+                continue
+            if touch.operation in RULE_OPERATIONS:
+                self._check_model_rules(touch.model, touch.operation, touch.values or {})
+            if touch.operation == "update":
+                self._check_update_size(touch, proposal)
+            if touch.operation == "search" and touch.limit > self.max_search_records:
+                raise GuardrailViolation(
+                    self.env._(
+                        "Guardrail 'search size': a search may read at most %(max)s records.",
+                        max=self.max_search_records,
+                    )
+                )
+
+    def _check_proposer_rights(self, touches, proposer, company):
+        env = proposer_env(self.env, proposer, company)
+        for touch in touches:
+            if not touch.model:
+                continue
+            records = env[touch.model].browse([i for i in touch.ids or [] if isinstance(i, int)])
+            access = PROPOSER_ACCESS.get(touch.operation) or getattr(records, "_mail_post_access", "write")
+            if not records.has_access(access):
+                raise GuardrailViolation(
+                    self.env._(
+                        "Guardrail 'proposer rights': %(user)s, who proposed this, may not %(access)s %(model)s "
+                        "records; an automatic execution stays within the proposer's own rights.",
+                        user=proposer.name,
+                        access=access,
+                        model=touch.model,
+                    )
+                )
 
     def _check_model_rules(self, model, operation, values):
         rules = self.rule_ids.filtered(lambda rule: rule.model_name == model and rule[f"allow_{operation}"])
@@ -190,15 +236,14 @@ class AiomGuardrailPolicy(models.Model):
                     )
                 )
 
-    def _check_update_size(self, model, parameters, proposal):
-        ids = parameters.get("ids")
-        if isinstance(ids, list):
-            count = len(ids)
-        elif isinstance(parameters.get("domain"), list) and not _has_reference(parameters["domain"]):
-            Model = self.env[model]
+    def _check_update_size(self, touch, proposal):
+        if touch.ids is not None:
+            count = len(touch.ids)
+        elif touch.domain is not None and not _has_reference(touch.domain):
+            Model = self.env[touch.model]
             if proposal and not Model.has_access("read"):
                 return  # the proposer cannot count them; the approver's execution will
-            count = Model.search_count(parameters["domain"])
+            count = Model.search_count(touch.domain)
         else:
             return
         if count > self.max_update_records:
@@ -210,33 +255,41 @@ class AiomGuardrailPolicy(models.Model):
                 )
             )
 
-    def _check_email(self, parameters, proposal):
-        recipients = []
-        for key in ("to", "cc", "bcc"):
-            value = parameters.get(key) or []
-            recipients += [value] if isinstance(value, str) else list(value)
-        if len(recipients) > self.email_max_recipients:
+    def _check_email(self, touch, proposal):
+        recipients = [address for address in touch.recipients if not _has_reference(address)]
+        if len(touch.recipients) > self.email_max_recipients:
             raise GuardrailViolation(
                 self.env._(
                     "Guardrail 'email recipients': at most %(max)s recipients, this email has %(count)s.",
                     max=self.email_max_recipients,
-                    count=len(recipients),
+                    count=len(touch.recipients),
                 )
             )
         domains = self._allowed_domains()
-        if domains:
-            for address in recipients:
-                if _has_reference(address):
-                    continue
-                domain = (email_normalize(address) or "").rpartition("@")[2]
-                if domain not in domains:
-                    raise GuardrailViolation(
-                        self.env._(
-                            "Guardrail 'email domains': %(address)s is outside the allowed domains (%(domains)s).",
-                            address=address,
-                            domains=", ".join(sorted(domains)),
-                        )
+        for address in recipients if domains else ():
+            domain = (email_normalize(address) or "").rpartition("@")[2]
+            if domain not in domains:
+                raise GuardrailViolation(
+                    self.env._(
+                        "Guardrail 'email domains': %(address)s is outside the allowed domains (%(domains)s).",
+                        address=address,
+                        domains=", ".join(sorted(domains)),
                     )
+                )
+        if touch.sender and not _has_reference(touch.sender) and email_normalize(touch.sender) not in self._senders():
+            raise GuardrailViolation(
+                self.env._(
+                    "Guardrail 'email sender': %s is not an allowed sender (Guardrails > Email > Allowed senders).",
+                    touch.sender,
+                )
+            )
+        if touch.reply_to and not _has_reference(touch.reply_to) and not self._may_reply_to(touch.reply_to):
+            raise GuardrailViolation(
+                self.env._(
+                    "Guardrail 'email sender': replies may only go to an internal user or an allowed sender, not %s.",
+                    touch.reply_to,
+                )
+            )
         if not proposal and self.email_daily_limit:
             sent = self.env["aiom.email.receipt"].search_count(
                 [("company_id", "=", self.company_id.id), ("create_date", ">", fields.Datetime.now() - 24 * HOUR)]
@@ -250,6 +303,18 @@ class AiomGuardrailPolicy(models.Model):
                     )
                 )
 
+    def _senders(self):
+        # System parameters are readable by administrators only; the default sender is no secret.
+        default = self.env["ir.config_parameter"].sudo().get_param("aiom_coo.default_sender")
+        addresses = [default, *(self.email_senders or "").split(",")]
+        return {email_normalize(address) for address in addresses if address and email_normalize(address)}
+
+    def _may_reply_to(self, address):
+        normalized = email_normalize(address)
+        if normalized in self._senders():
+            return True
+        return bool(self.env["res.users"].search_count([("share", "=", False), ("email_normalized", "=", normalized)]))
+
     def _allowed_domains(self):
         return {
             domain.strip().lower().lstrip("@")
@@ -257,14 +322,15 @@ class AiomGuardrailPolicy(models.Model):
             if domain.strip()
         }
 
-    def _needed_risk(self, plan, risk_level):
-        """'high' when a value limit with that effect is exceeded; raises for blocking limits."""
-        for step in plan:
-            if step["action_type"] not in ("odoo_create", "odoo_update"):
+    def _needed_risk(self, touches, risk_level):
+        """The risk the touches need: never below what the proposer said, nor below what the steps
+        and the value limits make them; raises for blocking value limits."""
+        needed = max([risk_level, *(touch.risk for touch in touches)], key=RISKS.index)
+        for touch in touches:
+            if touch.operation not in ("create", "update") or not touch.values:
                 continue
-            model, values = step["parameters"].get("model"), step["parameters"].get("values") or {}
-            for limit in self.value_limit_ids.filtered(lambda lim, m=model: lim.model_name == m):
-                value = values.get(limit.field_name)
+            for limit in self.value_limit_ids.filtered(lambda lim, m=touch.model: lim.model_name == m):
+                value = touch.values.get(limit.field_name)
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and value > limit.max_value:
                     if limit.effect == "block":
                         raise GuardrailViolation(
@@ -276,12 +342,12 @@ class AiomGuardrailPolicy(models.Model):
                                 max=limit.max_value,
                             )
                         )
-                    risk_level = "high"
-        return risk_level
+                    needed = "high"
+        return needed
 
     # ------------------------------------------------------------------ approval and autonomy
 
-    def _check_approver(self, action, user):
+    def _check_four_eyes(self, action, user):
         """Four-eyes: the proposer of a high-risk action cannot approve it, and only the
         high-risk group may."""
         self.ensure_one()
@@ -297,25 +363,28 @@ class AiomGuardrailPolicy(models.Model):
                 self.env._("Guardrail 'four eyes': high-risk actions are approved by %s only.", group.full_name)
             )
 
-    def _check_agent_rate(self, agent):
-        if not agent or not self.agent_hourly_proposal_limit:
-            return
-        recent = self.env["aiom.action"].search_count(
-            [
-                ("agent", "=", agent),
-                ("company_id", "=", self.company_id.id),
-                ("create_date", ">", fields.Datetime.now() - HOUR),
-            ]
-        )
-        if recent >= self.agent_hourly_proposal_limit:
-            raise GuardrailViolation(
-                self.env._(
-                    "Guardrail 'agent rate': %(agent)s filed %(count)s proposals in the last hour (limit %(max)s).",
-                    agent=agent,
-                    count=recent,
-                    max=self.agent_hourly_proposal_limit,
-                )
+    def _check_proposal_rate(self, agent, user):
+        """Per agent name and per user: an agent cannot escape its limit by renaming itself."""
+        since = fields.Datetime.now() - HOUR
+        checks = [("user rate", self.user_hourly_proposal_limit, [("proposed_by_id", "=", user.id)], user.name)]
+        if agent:
+            checks.append(("agent rate", self.agent_hourly_proposal_limit, [("agent", "=", agent)], agent))
+        for rule, limit, domain, who in checks:
+            if not limit:
+                continue
+            recent = self.env["aiom.action"].search_count(
+                [*domain, ("company_id", "=", self.company_id.id), ("create_date", ">", since)]
             )
+            if recent >= limit:
+                raise GuardrailViolation(
+                    self.env._(
+                        "Guardrail '%(rule)s': %(who)s filed %(count)s proposals in the last hour (limit %(max)s).",
+                        rule=rule,
+                        who=who,
+                        count=recent,
+                        max=limit,
+                    )
+                )
 
     def _auto_refusal(self, action, now=None):
         """Why the operator may not execute ``action`` on its own now, or None when it may."""
@@ -323,15 +392,21 @@ class AiomGuardrailPolicy(models.Model):
         icp = self.env["ir.config_parameter"].sudo()  # system parameters: readable by admins only
         if icp.get_param("aiom_coo.autonomy_level", "suggest") != "auto_low_risk":
             return self.env._("autonomy level is not 'auto_low_risk'")
-        threshold = float(icp.get_param("aiom_coo.auto_confidence_threshold", "0.9"))
+        try:
+            threshold = float(icp.get_param("aiom_coo.auto_confidence_threshold", "0.9"))
+        except ValueError:
+            return self.env._("the confidence threshold setting is not a number")
         if action.risk_level != "low":
             return self.env._("only low-risk actions execute automatically")
         if action.confidence < threshold:
             return self.env._(
                 "confidence %(value)s is below %(threshold)s", value=action.confidence, threshold=threshold
             )
+        types = self.env["aiom.step.handler"]._step_types()
+        allowed = set(self.auto_step_types or [])
         for step in action.step_ids:
-            if not self[f"auto_{step.action_type}"]:
+            spec = types.get(step.action_type)
+            if spec is None or not spec.automatic or step.action_type not in allowed:
                 return self.env._("the policy does not let %s steps execute automatically", step.action_type)
         if not self._within_business_hours(now or fields.Datetime.now()):
             return self.env._("outside business hours")
@@ -359,4 +434,4 @@ class AiomGuardrailPolicy(models.Model):
 
 
 def _has_reference(value):
-    return "{{" in str(value)
+    return next(find_references(value), None) is not None

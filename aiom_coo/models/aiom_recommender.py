@@ -59,8 +59,9 @@ class AiomRecommender(models.AbstractModel):
         )
         if not facts["has_email"]:
             rationale += " " + self.env._("No email address on the customer: an activity for the accountant instead.")
-        # Polite first reminders are safe; later ones are firmer and worth a person's look.
-        risk = "low" if rank == 1 else "medium" if rank == 2 else "high"
+        # An email to a customer is never low risk; a final notice is high. Without an email, the
+        # accountant's activity alone is low risk.
+        risk = "high" if rank >= 3 else "medium" if facts["has_email"] else "low"
         confidence = min(0.95, 0.8 + 0.05 * min(facts["days_overdue"] // 7, 3)) - 0.05 * (rank - 1)
         return rationale, confidence, risk, facts["amount"]
 

@@ -7,6 +7,7 @@ from odoo import api, models
 from odoo.exceptions import ValidationError
 
 from ..llm import DEFAULT_TIMEOUT, LlmClient, LlmError
+from .aiom_step_handler import RISKS
 
 _logger = logging.getLogger(__name__)
 
@@ -15,40 +16,42 @@ class AnswerRefused(Exception):
     """The LLM's answer strays from the draft; the message is for the log, not for users."""
 
 
-RISKS = ("low", "medium", "high")
-# Text parameters the LLM may rewrite, per step type: (subject field, body field).
-TEXT_PARAMS = {"email_send": ("subject", "body"), "activity_schedule": ("summary", "note")}
 MAX_SUBJECT, MAX_BODY, MAX_RATIONALE = 200, 5000, 2000
 # After the endpoint fails (down, slow, 429, 5xx), this process stops asking it for a while, so a
 # dead endpoint costs one timeout per pause rather than one per finding of a brain-loop batch.
 PAUSE_SECONDS = 300
 _paused_until = {}  # database name -> time.monotonic() deadline
-STEP_TYPES = ["odoo_create", "odoo_update", "odoo_search", "email_send", "message_post", "activity_schedule"]
-ANSWER_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["rationale", "confidence", "risk_level", "steps"],
-    "properties": {
-        "rationale": {"type": "string"},
-        "confidence": {"type": "number"},
-        "risk_level": {"type": "string", "enum": list(RISKS)},
-        "steps": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["name", "action_type", "model", "subject", "body"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "action_type": {"type": "string", "enum": STEP_TYPES},
-                    "model": {"type": "string"},
-                    "subject": {"type": "string"},
-                    "body": {"type": "string"},
+
+
+def answer_schema(step_types):
+    """The JSON schema of the LLM's answer; ``step_types`` are the registry's codes."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["rationale", "confidence", "risk_level", "steps"],
+        "properties": {
+            "rationale": {"type": "string"},
+            "confidence": {"type": "number"},
+            "risk_level": {"type": "string", "enum": list(RISKS)},
+            "steps": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["name", "action_type", "model", "subject", "body"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "action_type": {"type": "string", "enum": list(step_types)},
+                        "model": {"type": "string"},
+                        "subject": {"type": "string"},
+                        "body": {"type": "string"},
+                    },
                 },
             },
         },
-    },
-}
+    }
+
+
 SYSTEM_PROMPT = (
     "You are the drafting assistant of an operations team inside Odoo. You receive the facts of one "
     "finding (an overdue invoice, a stalled deal, ...) and a rule-based draft plan. Rewrite the draft "
@@ -87,7 +90,8 @@ class AiomRecommender(models.AbstractModel):
         usage = {}
         try:
             client = LlmClient(settings["base_url"], settings["model"], settings["api_key"], settings["timeout"])
-            answer, usage = client.complete(self._llm_messages(analyzer, finding, vals), ANSWER_SCHEMA)
+            schema = answer_schema(self.env["aiom.step.handler"]._step_types())
+            answer, usage = client.complete(self._llm_messages(analyzer, finding, vals), schema)
             worded = self._llm_apply(vals, answer, company)
         except (LlmError, AnswerRefused, ValidationError) as error:
             usage = getattr(error, "usage", None) or usage
@@ -170,7 +174,7 @@ class AiomRecommender(models.AbstractModel):
                 "rationale": vals["rationale"],
                 "confidence": vals["confidence"],
                 "risk_level": vals["risk_level"],
-                "steps": [_draft_step(step) for step in vals["steps"]],
+                "steps": [_draft_step(step, self._text_slots(step)) for step in vals["steps"]],
             },
         }
         return [
@@ -179,6 +183,12 @@ class AiomRecommender(models.AbstractModel):
         ]
 
     # ------------------------------------------------------------------ answer
+
+    @api.model
+    def _text_slots(self, step):
+        """The step's (subject, body) text parameters, from its type: the LLM rewords only these."""
+        texts = self.env["aiom.step.handler"]._step_type(step["action_type"]).texts
+        return (None, texts[0]) if len(texts) == 1 else tuple(texts[:2]) if texts else (None, None)
 
     @api.model
     def _llm_apply(self, vals, answer, company):
@@ -197,7 +207,7 @@ class AiomRecommender(models.AbstractModel):
                     "only the draft's type and model are allowed"
                 )
             worded_by_name[step["name"]] = step
-        steps = [_reworded(step, worded_by_name.get(step["name"])) for step in vals["steps"]]
+        steps = [_reworded(step, worded_by_name.get(step["name"]), self._text_slots(step)) for step in vals["steps"]]
         if not math.isfinite(answer["confidence"]):
             raise AnswerRefused("the confidence is not a finite number")
         rationale = answer["rationale"].strip()
@@ -207,10 +217,10 @@ class AiomRecommender(models.AbstractModel):
         # The LLM may make a proposal more careful, never more autonomous.
         risk = max(answer["risk_level"], vals["risk_level"], key=RISKS.index)
         confidence = round(min(max(float(answer["confidence"]), 0.0), 1.0, vals["confidence"]), 2)
-        # The same checks as any proposal: step validation (built-in denies) and the company's policy.
-        target = vals["target"]
-        self.env["aiom.action"]._validate_plan(steps, target["model"], target["id"])
-        risk = self.env["aiom.guardrail.policy"]._for_company(company)._check_plan(steps, risk)
+        # The same checks as any proposal: normalisation (the built-in floor) and the company's policy.
+        target = self.env[vals["target"]["model"]].browse(vals["target"]["id"])
+        steps, touches = self.env["aiom.step.handler"]._prepare_plan(steps, target, self.env.user, company)
+        risk = self.env["aiom.guardrail.policy"]._for_company(company)._check_plan(touches, risk)
         return {**vals, "rationale": rationale, "confidence": confidence, "risk_level": risk, "steps": steps}
 
 
@@ -220,8 +230,8 @@ def _plain(value):
     return value is None or isinstance(value, (str, int, float, bool))
 
 
-def _draft_step(step):
-    subject_key, body_key = TEXT_PARAMS.get(step["action_type"], (None, None))
+def _draft_step(step, slots):
+    subject_key, body_key = slots
     parameters = step["parameters"]
     return {
         "name": step["name"],
@@ -232,19 +242,20 @@ def _draft_step(step):
     }
 
 
-def _reworded(step, worded):
+def _reworded(step, worded, slots):
     """The draft step with the LLM's texts in its text parameters; everything else untouched."""
-    if worded is None or step["action_type"] not in TEXT_PARAMS:
+    if worded is None or slots == (None, None):
         return step
-    subject_key, body_key = TEXT_PARAMS[step["action_type"]]
-    subject, body = worded["subject"].strip(), worded["body"].strip()
-    _check_text(f"{step['name']}.{subject_key}", subject, MAX_SUBJECT)
-    _check_text(f"{step['name']}.{body_key}", body, MAX_BODY)
     parameters = dict(step["parameters"])
-    if subject:
-        parameters[subject_key] = subject
-    if body:
-        parameters[body_key] = body
+    for key, text, limit in (
+        (slots[0], worded["subject"].strip(), MAX_SUBJECT),
+        (slots[1], worded["body"].strip(), MAX_BODY),
+    ):
+        if key is None:
+            continue
+        _check_text(f"{step['name']}.{key}", text, limit)
+        if text:
+            parameters[key] = text
     return {**step, "parameters": parameters}
 
 

@@ -179,7 +179,7 @@ class TestOverdueInvoices(BrainLoopCase):
         email = grouped.step_ids.filtered(lambda s: s.action_type == "email_send")
         self.assertIn(first.name, email.parameters["subject"])
         self.assertIn(second.name, email.parameters["subject"])
-        self.assertEqual(grouped.risk_level, "low")
+        self.assertEqual(grouped.risk_level, "medium", "an email to a customer is never low risk")
         self.assertEqual(grouped.expected_value, 3210.0)
         single = actions - grouped
         self.assertEqual((single.target_model, single.target_res_id), ("account.move", older.id))

@@ -33,6 +33,8 @@ class TestEmailStep(AiomCase):
         params.set_param("aiom_coo.smtp2go_base_url", self.smtp2go.base_url)
         params.set_param("aiom_coo.default_sender", "coo@yourcompany.example.com")
         params.set_param("aiom_coo.smtp2go_timeout", "3")
+        # Replies may go to the billing address: an allowed sender of this company.
+        self.env.ref("aiom_coo.guardrail_policy_main").email_senders = "billing@yourcompany.example.com"
 
     def email_action(self, **parameters):
         parameters = {"to": ["azure@example.com"], "subject": "Your invoice", "body": "Please pay.", **parameters}
@@ -50,7 +52,14 @@ class TestEmailStep(AiomCase):
     def test_sends_one_request_with_the_payload(self):
         """Approving sends exactly one request with every part of the email, and shows the id."""
         attachment = self.env["ir.attachment"].create(
-            {"name": "invoice.txt", "datas": base64.b64encode(b"INV/42"), "mimetype": "text/plain"}
+            {
+                "name": "invoice.txt",
+                "datas": base64.b64encode(b"INV/42"),
+                "mimetype": "text/plain",
+                # On the customer's record: the proposer may read it, so the plan may mail it.
+                "res_model": "res.partner",
+                "res_id": self.customer.id,
+            }
         )
         action = self.approve(
             self.email_action(
@@ -60,7 +69,7 @@ class TestEmailStep(AiomCase):
                 html="<p>Please <b>pay</b></p><script>alert(1)</script>",
                 reply_to="billing@yourcompany.example.com",
                 attachment_ids=[attachment.id],
-                headers={"X-Campaign": "dunning-1"},
+                headers={"In-Reply-To": "<order-42@example.com>"},
             )
         )
         self.assertEqual(action.state, "executed", action.error_message)
@@ -77,7 +86,7 @@ class TestEmailStep(AiomCase):
         self.assertIn("<b>pay</b>", sent["html_body"])
         self.assertNotIn("<script>", sent["html_body"])
         self.assertIn({"header": "Reply-To", "value": "billing@yourcompany.example.com"}, sent["custom_headers"])
-        self.assertIn({"header": "X-Campaign", "value": "dunning-1"}, sent["custom_headers"])
+        self.assertIn({"header": "In-Reply-To", "value": "<order-42@example.com>"}, sent["custom_headers"])
         self.assertEqual(
             sent["attachments"],
             [{"filename": "invoice.txt", "fileblob": base64.b64encode(b"INV/42").decode(), "mimetype": "text/plain"}],
@@ -169,15 +178,18 @@ class TestEmailStep(AiomCase):
             }
             for name in email_steps
         ]
+        doomed = self.env["res.partner"].create({"name": "Deleted before approval"})
         if fail_orm:
             steps.append(
                 {
                     "name": "broken",
                     "action_type": "odoo_update",
-                    "parameters": {"model": "res.partner", "ids": [999999999], "values": {"ref": "x"}},
+                    "parameters": {"model": "res.partner", "ids": [doomed.id], "values": {"ref": "x"}},
                 }
             )
-        return self.propose(steps=steps)
+        action = self.propose(steps=steps)
+        doomed.unlink()  # the update step fails at execution
+        return action
 
     def test_failed_orm_step_sends_no_email(self):
         """Emails wait for every ORM step: a failing ORM step means no request at all."""

@@ -68,7 +68,8 @@ class TestExecution(AiomCase):
                 },
             )
         )
-        result = action.result["odoo_search"]
+        self.assertEqual(action.result["odoo_search"], {"model": "res.partner", "count": 1})
+        result = action.step_ids.result
         self.assertEqual(result["count"], 1)
         self.assertEqual(result["records"][0]["email"], "azure@example.com")
         everything = self.approve(
@@ -154,34 +155,36 @@ class TestExecution(AiomCase):
 
     def test_failed_workflow_leaves_nothing_behind(self):
         """Step 3 failing rolls back steps 1 and 2; the failing step is named."""
-        action = self.approve(
-            self.propose(
-                steps=[
-                    {
-                        "name": "create",
-                        "action_type": "odoo_create",
-                        "parameters": {"model": "res.partner", "values": {"name": "Rollback Co"}},
+        doomed = self.env["res.partner"].create({"name": "Deleted before approval"})
+        proposal = self.propose(
+            steps=[
+                {
+                    "name": "create",
+                    "action_type": "odoo_create",
+                    "parameters": {"model": "res.partner", "values": {"name": "Rollback Co"}},
+                },
+                {
+                    "name": "rename",
+                    "action_type": "odoo_update",
+                    "parameters": {
+                        "model": "res.partner",
+                        "ids": ["{{ steps.create.record_id }}"],
+                        "values": {"function": "CEO"},
                     },
-                    {
-                        "name": "rename",
-                        "action_type": "odoo_update",
-                        "parameters": {
-                            "model": "res.partner",
-                            "ids": ["{{ steps.create.record_id }}"],
-                            "values": {"function": "CEO"},
-                        },
-                    },
-                    {
-                        "name": "broken",
-                        "action_type": "odoo_update",
-                        "parameters": {"model": "res.partner", "ids": [999999999], "values": {"function": "x"}},
-                    },
-                ],
-            )
+                },
+                {
+                    "name": "broken",
+                    "action_type": "odoo_update",
+                    "parameters": {"model": "res.partner", "ids": [doomed.id], "values": {"function": "x"}},
+                },
+            ],
         )
+        doomed_id = doomed.id
+        doomed.unlink()
+        action = self.approve(proposal)
         self.assertEqual(action.state, "failed")
         self.assertIn("'broken'", action.error_message)
-        self.assertIn("999999999", action.error_message)
+        self.assertIn(str(doomed_id), action.error_message)
         self.assertFalse(self.env["res.partner"].search([("name", "=", "Rollback Co")]))
         self.assertEqual(action.step_ids.mapped("state"), ["pending", "pending", "failed"])
         self.assertFalse(action.result)

@@ -5,10 +5,6 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import identity_exact
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from ..exceptions import ActionFailedError
-
-FAILED_JOB = "odoo.addons.aiom_coo_queue.exceptions.ActionFailedError"
-
 
 class Rollback(Exception):
     """Leaves a savepoint without keeping what was done in it."""
@@ -30,7 +26,9 @@ class TestQueuedExecution(AiomCase):
         self.env["ir.config_parameter"].set_param("aiom_coo_queue.queue_executions", "True")
 
     def propose_message(self, body):
+        # By someone who may post on contacts: the operator acts within the proposer's rights.
         return self.propose(
+            user=self.approver,
             name=f"Note {body}",
             action_type="message_post",
             parameters={"model": "res.partner", "res_id": self.customer.id, "body": body, "subtype": "note"},
@@ -62,11 +60,11 @@ class TestQueuedExecution(AiomCase):
             trap.assert_jobs_count(1, only=action._aiom_job_execute)
             trap.assert_enqueued_job(
                 action._aiom_job_execute,
-                args=(["pending"],),
-                properties={"channel": "root.aiom", "identity_key": identity_exact, "max_retries": 4},
+                args=(),
+                properties={"channel": "root.aiom", "identity_key": identity_exact},
             )
             self.assertEqual(self.job_of(trap, action).user_id, self.operator.id)
-            self.assertEqual(action.state, "pending", "nothing runs before a worker takes the job")
+            self.assertEqual(action.state, "approved", "approved at once; a worker runs it")
             trap.perform_enqueued_jobs()
         self.assertEqual(action.state, "executed", action.error_message)
         self.assertEqual(action.approved_by_id, self.operator)
@@ -95,7 +93,7 @@ class TestQueuedExecution(AiomCase):
         if not action:
             self.skipTest("no pending demo action")
         with trap_jobs() as trap:
-            action.with_user(self.approver)._aiom_delay_execute({"pending"})
+            action.with_user(self.approver).with_delay()._aiom_job_execute()
             job = self.job_of(trap, action)
             with self.env.registry.cursor() as other_cr:
                 other_cr.execute("SELECT id FROM aiom_action WHERE id = %s FOR UPDATE", [action.id])
@@ -105,8 +103,8 @@ class TestQueuedExecution(AiomCase):
         self.assertTrue(raised.exception.ignore_retry)
         self.assertEqual(action.state, "pending")
 
-    def test_failure_fails_job_and_action_with_the_same_message(self):
-        """A failing plan fails the job; queue_job's on_fail then fails the action with that message."""
+    def test_failure_is_recorded_once_and_the_job_ends(self):
+        """A failing plan fails the action as a synchronous approval does; the job itself ends done."""
         self.queue_on()
         plan = {"model": "res.partner", "ids": [self.customer.id], "values": {"parent_id": self.customer.id}}
         expected = self.propose(name="Sync", action_type="odoo_update", parameters=plan)
@@ -114,27 +112,29 @@ class TestQueuedExecution(AiomCase):
         self.assertEqual(expected.state, "failed")
         action = self.propose(name="Queued", action_type="odoo_update", parameters=plan)
         with trap_jobs() as trap:
-            action.with_user(self.approver)._aiom_delay_execute({"pending"})
+            action.with_user(self.approver)._aiom_queue_approve({"pending"})
             job = self.job_of(trap, action)
             self.assertEqual(job.user_id, self.approver.id)
-            # The job runner rolls the job's transaction back on error; a savepoint does it here.
-            with self.assertRaises(ActionFailedError) as raised, self.env.cr.savepoint():
-                job.perform()
-        self.env.invalidate_all()
-        self.assertEqual(raised.exception.args[0], expected.error_message)
-        self.assertEqual(action.state, "pending", "the failed attempt left nothing behind")
-        action.with_user(self.approver)._aiom_job_failed(exc_name=FAILED_JOB, exc_message=raised.exception.args[0])
+            outcome = job.perform()
+        self.assertIn("failed", outcome)
         self.assertEqual(action.state, "failed")
         self.assertEqual(action.error_message, expected.error_message)
         self.assertEqual(action.approved_by_id, self.approver)
         self.assertEqual(action.attempt_count, 1)
+        failures = self.chatter(action).filtered(lambda m: "nothing was changed" in (m.body or ""))
+        self.assertEqual(len(failures), 1, "one failure path, one chatter entry")
 
-    def test_other_job_errors_leave_the_action_alone(self):
-        """A job refused by the kill switch fails, but the action stays pending for a person."""
+    def test_kill_switch_at_job_time_fails_the_action(self):
+        """Switched off between the approval and the job: the action fails, saying why, and can be retried."""
         self.queue_on()
         action = self.propose_message("switched off")
-        action.with_user(self.approver)._aiom_job_failed(exc_name="odoo.exceptions.UserError", exc_message="off")
-        self.assertEqual(action.state, "pending")
+        with trap_jobs() as trap:
+            action.with_user(self.approver)._aiom_queue_approve({"pending"})
+            self.env["ir.config_parameter"].set_param("aiom_coo.autonomy_level", "off")
+            self.job_of(trap, action).perform()
+        self.assertEqual(action.state, "failed")
+        self.assertIn("switched off", action.error_message)
+        self.assertFalse(self.customer.message_ids.filtered(lambda m: "switched off" in (m.body or "")))
 
 
 @tagged("post_install", "-at_install")

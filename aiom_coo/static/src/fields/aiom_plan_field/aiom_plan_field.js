@@ -1,7 +1,6 @@
 import { Component } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { standardFieldProps } from "@web/views/fields/standard_field_props";
-import { TYPE_ICONS } from "../../views/aiom_action_kanban/aiom_action_kanban_record";
 
 const STATE_CLASSES = {
     pending: "text-bg-light",
@@ -28,7 +27,7 @@ export class AiomPlanField extends Component {
                 id: step.resId || step.id,
                 name: step.data.name,
                 typeLabel: selectionLabel("action_type"),
-                icon: TYPE_ICONS[step.data.action_type] || "fa-bolt",
+                icon: step.data.type_icon || "fa-bolt",
                 state: step.data.state,
                 stateLabel: selectionLabel("state"),
                 stateClass: STATE_CLASSES[step.data.state] || "text-bg-light",

@@ -1,0 +1,1 @@
+from . import aiom_step_record_archive
