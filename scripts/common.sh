@@ -60,7 +60,7 @@ ensure_odoo_src() {
     die "ODOO_SRC=$ODOO_SRC is not an Odoo source tree (no odoo/release.py) and not empty: fix or remove it."
   fi
   command -v git >/dev/null 2>&1 || install_packages "Cloning the Odoo source" git
-  log "Odoo source not found at $ODOO_SRC: cloning odoo/odoo branch 18.0 (depth 1, about 1 GB)..."
+  log "Odoo source not found at $ODOO_SRC: cloning odoo/odoo branch 18.0 (depth 1)..."
   mkdir -p "$(dirname "$ODOO_SRC")"
   git clone --quiet --depth 1 --branch 18.0 https://github.com/odoo/odoo "$ODOO_SRC" ||
     die "Could not clone https://github.com/odoo/odoo (branch 18.0) into $ODOO_SRC.

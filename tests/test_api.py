@@ -1,9 +1,14 @@
 """The JSON-RPC API over real HTTP against a live server, as an integrator's agent uses it."""
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 
 import requests
+
+from devtools.odoo_server import PROJECT_DIR
 
 from .conftest import JsonRpcClient
 
@@ -315,3 +320,16 @@ def test_guardrails_apply_to_the_api(approver_api):
     error = approver_api.error(APPROVE, id=blocked["id"])
     assert error["data"]["name"] == "odoo.exceptions.UserError"
     assert "cannot go from Blocked" in error["data"]["message"] or "already blocked" in error["data"]["message"]
+
+
+def test_example_client_runs_twice(live_server, api_users):
+    """examples/aiom_client.py proposes and approves; run again, it finds the same action executed."""
+    env = dict(os.environ, AIOM_URL=live_server, AIOM_API_KEY=api_users["approver"]["key"])
+    command = [sys.executable, str(PROJECT_DIR / "examples" / "aiom_client.py")]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "'state': 'executed'" in first.stdout, first.stdout
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert first.stdout.split(":")[0] == again.stdout.split(":")[0], "the same action id"
+    assert "already executed" in again.stdout, again.stdout
