@@ -26,6 +26,7 @@
         "views/aiom_llm_usage_views.xml",
         "views/aiom_dashboard_action.xml",
         "views/res_config_settings_views.xml",
+        "wizard/aiom_brain_loop_run_views.xml",
         "views/aiom_coo_menus.xml",
     ],
     "demo": [

@@ -7,10 +7,7 @@ with `odoo shell`, starts a prefork server and drives it over loopback HTTP.
 
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,21 +15,17 @@ from pathlib import Path
 
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # devtools
 sys.path.insert(0, os.environ["AIOM_BENCH_DIR"])
 from benchlib import shell_script
+
+from devtools.odoo_server import OdooServer, odoo_shell, printed
 
 CLIENTS = 8
 ACTIONS = int(os.environ.get("AIOM_BENCH_API_ACTIONS", "800"))
 CONFIG, DATABASE = os.environ["AIOM_ODOO_CONFIG"], os.environ["AIOM_BENCH_DB"]
-ODOO = [sys.executable, str(Path(sys.executable).parent / "odoo")]
 
 PREPARE = shell_script(f"prepare_pending_creates(env, {ACTIONS}, 'API bench')")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rpc(session, url, params):
@@ -59,50 +52,17 @@ def percentile(values, fraction):
 
 
 def main():
-    prepared = subprocess.run(
-        [*ODOO, "shell", "-c", CONFIG, "-d", DATABASE, "--no-http", "--log-level=warn"],
-        input=PREPARE,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    bench = json.loads(next(line for line in prepared.splitlines() if line.startswith("BENCH="))[6:])
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            *ODOO,
-            "-c",
-            CONFIG,
-            "-d",
-            DATABASE,
-            f"--db-filter=^{DATABASE}$",
-            f"--http-port={port}",
-            f"--gevent-port={free_port()}",
-            "--workers=2",
-            "--max-cron-threads=0",
-            "--log-level=warn",
-            "--limit-time-real=600",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    bench = json.loads(printed(odoo_shell(CONFIG, DATABASE, PREPARE), "BENCH"))
+    server = OdooServer(CONFIG, DATABASE, "--workers=2", "--log-level=warn", "--limit-time-real=600").start()
+    base = server.base_url
     try:
-        for _attempt in range(600):
-            try:
-                if requests.get(f"{base}/web/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)  # waiting for the server to listen
         headers = {"Authorization": f"Bearer {bench['key']}"}
         drive(f"{base}/web/webclient/version_info", [{}] * 50, headers)  # warm-up of both workers
         base_lat, base_wall, _ = drive(f"{base}/web/webclient/version_info", [{}] * ACTIONS, headers)
         lat, wall, results = drive(f"{base}/aiom/api/v1/actions/approve", [{"id": i} for i in bench["ids"]], headers)
         assert all(result["success"] for result in results), [r for r in results if not r["success"]][:3]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        server.stop()
     print(f"\nAPI: {ACTIONS} calls from {CLIENTS} concurrent clients, Odoo with 2 workers, loopback")
     print(f"{'route':<40}{'calls/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'ratio (time)':>14}")
     for label, latencies, elapsed in (

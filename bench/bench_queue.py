@@ -9,21 +9,18 @@ and polls queue_job until every job of the channel root.aiom is done.
 """
 
 import ast
-import configparser
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import psycopg2
-import requests
-
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # devtools
 sys.path.insert(0, os.environ["AIOM_BENCH_DIR"])
-from bench_api import drive, free_port
+from bench_api import drive
 from benchlib import shell_script
+
+from devtools.odoo_server import OdooServer, connect, odoo_shell, printed, run_odoo
 
 # Records per model: 500,000 opportunities + 500,000 posted invoices by default.
 N = int(os.environ.get("AIOM_BENCH_QUEUE_RECORDS", "500000"))
@@ -31,7 +28,6 @@ DUE_EVERY = 100  # 1% of each due for follow-up
 BATCH = 1000
 K = int(os.environ.get("AIOM_BENCH_QUEUE_ACTIONS", "300"))
 CONFIG, DATABASE = os.environ["AIOM_ODOO_CONFIG"], os.environ["AIOM_BENCH_DB"]
-ODOO = [sys.executable, str(Path(sys.executable).parent / "odoo")]
 QUEUE_PARAM = "aiom_coo_queue.queue_executions"
 
 GENERATE = shell_script(f"generate_business_records(env, {N}, {DUE_EVERY})")
@@ -81,35 +77,11 @@ print("BENCH=" + repr((elapsed, sum(action.state == "executed" for action in act
 
 def shell(database, script):
     """Run a script in `odoo shell`; return what it printed after BENCH=."""
-    out = subprocess.run(
-        [*ODOO, "shell", "-c", CONFIG, "-d", database, "--no-http", "--log-level=warn"],
-        input=script,
-        capture_output=True,
-        text=True,
-    )
-    lines = [line for line in out.stdout.splitlines() if line.startswith("BENCH=")]
-    if out.returncode or not lines:
-        sys.exit(f"odoo shell failed on {database}:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    return lines[-1][6:]
-
-
-def connect(database):
-    options = configparser.ConfigParser()
-    options.read(CONFIG)
-    section = options["options"]
-    connection = psycopg2.connect(
-        dbname=database,
-        host=section.get("db_host") or None,
-        port=section.get("db_port") or None,
-        user=section.get("db_user") or None,
-        password=section.get("db_password") or None,
-    )
-    connection.autocommit = True
-    return connection
+    return printed(odoo_shell(CONFIG, database, script, timeout=None), "BENCH")
 
 
 def scalar(database, query, *args):
-    connection = connect(database)
+    connection = connect(CONFIG, database)
     try:
         with connection.cursor() as cursor:
             cursor.execute(query, args)
@@ -131,37 +103,18 @@ def start_server(database, workers):
     """A prefork server with the jobrunner (queue_job server-wide) and capacity `workers` for root.aiom."""
     env = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS=f"root:{workers},root.aiom:{workers}")
     env.pop("ODOO_QUEUE_JOB_MAX_CAPACITY", None)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            *ODOO,
-            "-c",
-            CONFIG,
-            "-d",
-            database,
-            f"--db-filter=^{database}$",
-            f"--http-port={port}",
-            f"--gevent-port={free_port()}",
-            f"--workers={workers}",
-            "--load=base,web,queue_job",
-            "--max-cron-threads=0",
-            "--log-level=warn",
-            "--limit-time-real=1200",
-            "--limit-time-cpu=1200",
-            "--limit-memory-soft=4294967296",
-            "--limit-memory-hard=8589934592",
-        ],
+    return OdooServer(
+        CONFIG,
+        database,
+        f"--workers={workers}",
+        "--load=base,web,queue_job",
+        "--log-level=warn",
+        "--limit-time-real=1200",
+        "--limit-time-cpu=1200",
+        "--limit-memory-soft=4294967296",
+        "--limit-memory-hard=8589934592",
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    return process, f"http://127.0.0.1:{port}"
-
-
-def stop_server(process):
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=60)
+    ).start(timeout=300)
 
 
 def wait_for_jobs(database, timeout=3600):
@@ -192,11 +145,11 @@ def queued_loop(database, workers):
     before = scalar(database, "SELECT count(*) FROM aiom_action")[0]
     enqueued = scalar(database, "SELECT count(*) FROM queue_job WHERE channel = 'root.aiom'")[0]
     started = time.perf_counter()
-    process, _base = start_server(database, workers)
+    server = start_server(database, workers)
     try:
         done, failed = wait_for_jobs(database)
     finally:
-        stop_server(process)
+        server.stop()
     wall = time.perf_counter() - started
     proposals = scalar(database, "SELECT count(*) FROM aiom_action")[0] - before
     return wall, float(job_span(database)), proposals, done, failed, enqueued
@@ -211,14 +164,9 @@ def queued_approvals(database, workers):
         " VALUES (%s, 'True', 1, 1, now(), now()) ON CONFLICT (key) DO UPDATE SET value = 'True'",
         QUEUE_PARAM,
     )
-    process, base = start_server(database, workers)
+    server = start_server(database, workers)
+    base = server.base_url
     try:
-        for _attempt in range(600):
-            try:
-                if requests.get(f"{base}/web/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)  # waiting for the server to listen
         headers = {"Authorization": f"Bearer {bench['key']}"}
         drive(f"{base}/web/webclient/version_info", [{}] * 20, headers)  # warm-up of the workers
         started = time.perf_counter()
@@ -229,7 +177,7 @@ def queued_approvals(database, workers):
         done, failed = wait_for_jobs(database)
         wall = time.perf_counter() - started
     finally:
-        stop_server(process)
+        server.stop()
     executed = scalar(
         database, "SELECT count(*) FROM aiom_action WHERE id = ANY(%s) AND state = 'executed'", bench["ids"]
     )[0]
@@ -244,19 +192,8 @@ def row(label, seconds, count, unit, baseline):
 
 
 def main():
-    subprocess.run(
-        [
-            *ODOO,
-            "-c",
-            CONFIG,
-            "-d",
-            DATABASE,
-            "-i",
-            "queue_job,aiom_coo_queue",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
+    run_odoo(
+        CONFIG, "-d", DATABASE, "-i", "queue_job,aiom_coo_queue", "--stop-after-init", "--log-level=warn", timeout=None
     )
     generated = float(shell(DATABASE, GENERATE))
     print(f"Generated {N} opportunities and {N} posted invoices (1/{DUE_EVERY} due) in {generated:.1f} s", flush=True)

@@ -11,7 +11,7 @@ cleanup() {
   local status=$?
   db_psql -c "DROP DATABASE IF EXISTS \"$BENCH_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$LOCAL_DIR/filestore/filestore/$BENCH_DB"
-  stop_postgres
+  release_postgres
   exit "$status"
 }
 trap cleanup EXIT
@@ -21,7 +21,7 @@ log "Creating $BENCH_DB (crm, account, aiom_coo)..."
 odoo_bin -c "$CONFIG" -d "$BENCH_DB" -i crm,account --stop-after-init --log-level=warn
 odoo_bin -c "$CONFIG" -d "$BENCH_DB" -i aiom_coo --stop-after-init --log-level=warn
 export AIOM_BENCH_DIR="$PROJECT_DIR/bench" AIOM_ODOO_CONFIG="$CONFIG" AIOM_BENCH_DB="$BENCH_DB"
-log "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
+log "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), PostgreSQL $(db_psql -c 'SHOW server_version' | awk '{print $1}')"
 for name in "${@:-engine inbox api brain_loop}"; do
   for bench in $name; do
     log "Benchmark: $bench"

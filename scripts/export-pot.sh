@@ -4,7 +4,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 DB_NAME="${DB_NAME:-aiom}"
 ensure_venv
 ensure_postgres
-trap stop_postgres EXIT
+trap release_postgres EXIT
 CONFIG="$LOCAL_DIR/odoo-i18n.conf"
 write_odoo_config "$CONFIG" "$(free_port)"
 # Upgrade first: field labels and view strings are exported from the database.

@@ -9,7 +9,7 @@ MODULES="crm,account,project"
 
 ensure_venv
 ensure_postgres
-trap stop_postgres EXIT
+trap release_postgres EXIT
 CONFIG="$LOCAL_DIR/odoo-run.conf"
 write_odoo_config "$CONFIG" "$PORT"
 
@@ -25,5 +25,5 @@ fi
 
 log "Odoo is starting on http://localhost:$PORT  (login: admin, password: admin). Ctrl-C stops it."
 # In the foreground, not exec: Ctrl-C reaches Odoo, which shuts down cleanly, and then the EXIT
-# trap stops the embedded PostgreSQL.
+# trap stops the embedded PostgreSQL (unless a test or benchmark run of this checkout still uses it).
 odoo_bin -c "$CONFIG" -d "$DB_NAME" --db-filter="^$DB_NAME\$"

@@ -6,6 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_venv
+ensure_chromium
 cd "$PROJECT_DIR"
 
 log "Lint: ruff and pylint-odoo (OCA mandatory checks)..."
@@ -21,7 +22,7 @@ cleanup() {
   db_psql -c "DROP DATABASE IF EXISTS \"$LIFECYCLE_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
   db_psql -c "DROP DATABASE IF EXISTS \"$TEST_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$LOCAL_DIR/filestore/filestore/$TEST_DB" "$LOCAL_DIR/filestore/filestore/$LIFECYCLE_DB"
-  stop_postgres
+  release_postgres
   exit "$status"
 }
 trap cleanup EXIT

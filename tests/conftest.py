@@ -2,17 +2,12 @@
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from devtools import odoo_server
+from devtools.odoo_server import OdooError
 
 
 def _required_env(name):
@@ -22,88 +17,26 @@ def _required_env(name):
     return value
 
 
-def odoo_command(*args):
-    """Command line of this checkout's Odoo with the test configuration; a subcommand may come first."""
-    config = _required_env("AIOM_ODOO_CONFIG")
-    subcommand = [args[0]] if args and not args[0].startswith("-") else []
-    return [
-        sys.executable,
-        str(Path(sys.executable).parent / "odoo"),
-        *subcommand,
-        "-c",
-        config,
-        *args[len(subcommand) :],
-    ]
-
-
 def run_odoo(*args, stdin=None, timeout=600):
-    """Run a one-off Odoo command (install, upgrade, shell); fail the test with its output."""
-    process = subprocess.run(
-        odoo_command(*args), input=stdin, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    assert process.returncode == 0, f"odoo {' '.join(args)} failed:\n{process.stdout}\n{process.stderr}"
-    return process
+    """Run a one-off Odoo command (install, upgrade, shell) with the test configuration; fail the
+    test with its output."""
+    try:
+        return odoo_server.run_odoo(_required_env("AIOM_ODOO_CONFIG"), *args, stdin=stdin, timeout=timeout)
+    except OdooError as error:
+        pytest.fail(str(error))
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OdooServer:
+class OdooServer(odoo_server.OdooServer):
     """An Odoo server process on the test database, started and stopped by the tests."""
 
     def __init__(self, *extra):
-        self.database = _required_env("AIOM_TEST_DB")
-        self.port = _free_port()
-        self.extra = [*extra, f"--gevent-port={_free_port()}"] if "--workers=2" in extra else list(extra)
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = PROJECT_DIR / ".local" / f"live-server-{self.port}.log"
-        self.process = None
+        super().__init__(_required_env("AIOM_ODOO_CONFIG"), _required_env("AIOM_TEST_DB"), *extra)
 
-    def start(self):
-        database = self.database
-        with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen(
-                odoo_command(
-                    "-d",
-                    database,
-                    f"--db-filter=^{database}$",
-                    f"--http-port={self.port}",
-                    "--http-interface=127.0.0.1",
-                    "--max-cron-threads=0",
-                    *self.extra,
-                ),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"{self.base_url}/web/health", timeout=2).status_code == 200:
-                    return self
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # not listening yet, or still loading on a busy machine
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                pytest.fail(f"the Odoo server did not start:\n{self.log_path.read_text()[-4000:]}")
-            time.sleep(0.2)  # polling for readiness, not synchronising test steps
-
-    def kill(self):
-        """SIGKILL the whole process group: no clean shutdown, as a crash would be."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+    def start(self, timeout=120):
+        try:
+            return super().start(timeout)
+        except OdooError as error:
+            pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")

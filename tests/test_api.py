@@ -1,8 +1,14 @@
 """The JSON-RPC API over real HTTP against a live server, as an integrator's agent uses it."""
 
+import json
+import os
+import subprocess
+import sys
 import uuid
 
 import requests
+
+from devtools.odoo_server import PROJECT_DIR
 
 from .conftest import JsonRpcClient
 
@@ -128,15 +134,106 @@ def test_failed_execution_is_reported_not_raised(approver_api, admin_rpc):
 
 
 def test_compatibility_route_ignores_user_id(approver_api, api_users):
-    """The old route approves as the authenticated user, whatever userId says."""
+    """The old route approves as the authenticated user, whatever userId says (JSON-RPC envelope)."""
     proposed = approver_api.call(PROPOSE, **create_partner_proposal(unique("Compat")))
     reply = approver_api.call(COMPAT, actionId=proposed["id"], userId=2)
-    assert reply["success"] is True and reply["result"]["odoo_create"]["record_id"]
+    assert reply["success"] is True and reply["status"] == "executed" and reply["error"] is None
+    assert reply["result"]["odoo_create"]["record_id"]
     assert approver_api.call(GET, id=proposed["id"])["approved_by_id"]["id"] == api_users["approver"]["id"]
     again = approver_api.call(COMPAT, actionId=proposed["id"])
-    assert again["success"] is False and "already executed" in again["error"]
+    assert again["success"] is False and again["status"] == "executed" and "already executed" in again["error"]
     missing = approver_api.call(COMPAT, actionId=999999999)
-    assert missing == {"success": False, "error": "AI COO action 999999999 does not exist."}
+    assert missing == {
+        "success": False,
+        "status": None,
+        "result": None,
+        "error": "AI COO action 999999999 does not exist.",
+    }
+
+
+def seed_fetch(base_url, body, key=None, session=None, content_type="application/json"):
+    """The seed dashboard's call, replayed: fetch('/api/ai-coo/approve-action', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({actionId, userId})})."""
+    headers = {"Content-Type": content_type}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    data = body if isinstance(body, str) else json.dumps(body)
+    return (session or requests).post(f"{base_url}{COMPAT}", data=data, headers=headers, timeout=60)
+
+
+def test_seed_client_plain_json_with_an_api_key(live_server, approver_api, api_users):
+    """The plain body the seed's dashboard sends: response.ok && data.success, data.status 'executed';
+    the id may be a numeric string; approving again says it is already executed."""
+    proposed = approver_api.call(PROPOSE, **create_partner_proposal(unique("Seed")))
+    key = api_users["approver"]["key"]
+    response = seed_fetch(live_server, {"actionId": str(proposed["id"]), "userId": "u-42"}, key=key)
+    assert response.ok and response.headers["Content-Type"].startswith("application/json"), response.text[:300]
+    data = response.json()
+    assert data["success"] is True and data["status"] == "executed" and data["error"] is None, data
+    assert data["result"]["odoo_create"]["record_id"]
+    action = approver_api.call(GET, id=proposed["id"])
+    assert action["approved_by_id"]["id"] == api_users["approver"]["id"], "the key's user, not userId"
+    again = seed_fetch(live_server, {"actionId": proposed["id"], "userId": "u-42"}, key=key)
+    assert again.status_code == 200
+    data = again.json()
+    assert data["success"] is False and data["status"] == "executed", data
+    assert isinstance(data["error"], str) and "already executed" in data["error"]
+
+
+def test_seed_client_plain_json_with_a_session(live_server, approver_api, admin_session):
+    """From a logged-in page (the browser session, no key) the plain body approves too."""
+    proposed = approver_api.call(PROPOSE, **create_partner_proposal(unique("Seed session")))
+    response = seed_fetch(live_server, {"actionId": proposed["id"], "userId": 1}, session=admin_session)
+    assert response.ok, response.text[:300]
+    assert response.json()["success"] is True and response.json()["status"] == "executed"
+    assert "Access-Control-Allow-Origin" not in response.headers, "no CORS: other sites cannot call it"
+
+
+def test_seed_client_failed_and_refused(live_server, approver_api, plain_api, api_users):
+    """A failed execution reports the failure; a user without approval rights and an unknown or
+    malformed id get a readable error; nothing is executed."""
+    failing = approver_api.call(
+        PROPOSE,
+        name="Update a contact that does not exist",
+        action_type="odoo_update",
+        parameters={"model": "res.partner", "ids": [999999999], "values": {"ref": "x"}},
+    )
+    data = seed_fetch(live_server, {"actionId": failing["id"]}, key=api_users["approver"]["key"]).json()
+    assert data["success"] is False and data["status"] == "failed" and "999999999" in data["error"], data
+    pending = approver_api.call(PROPOSE, **create_partner_proposal(unique("Not yours")))
+    data = seed_fetch(live_server, {"actionId": pending["id"]}, key=api_users["plain"]["key"]).json()
+    assert data["success"] is False and data["status"] == "pending" and data["error"], data
+    for body, expected in (
+        ({"actionId": 999999999}, "AI COO action 999999999 does not exist."),
+        ({"actionId": "12abc"}, "Parameter 'actionId' must be an integer, not '12abc'."),
+        ({"userId": 2}, "Parameter 'actionId' is required."),
+        ({"actionId": pending["id"], "force": True}, "Unknown parameter(s): force."),
+    ):
+        response = seed_fetch(live_server, body, key=api_users["approver"]["key"])
+        assert response.status_code == 200
+        assert response.json() == {"success": False, "status": None, "result": None, "error": expected}
+    assert approver_api.call(GET, id=pending["id"])["state"] == "pending"
+
+
+def test_seed_client_without_credentials_or_json(live_server, approver_api, api_users, admin_session):
+    """No or a bad key: HTTP 401 with {success: false, error}. Another content type (what a
+    cross-site form could send with the session cookie): HTTP 415. Malformed JSON: 400. Nothing done."""
+    proposed = approver_api.call(PROPOSE, **create_partner_proposal(unique("Unauthenticated")))
+    body = {"actionId": proposed["id"], "userId": 1}
+    anonymous = seed_fetch(live_server, body)
+    assert anonymous.status_code == 401, anonymous.text[:300]
+    assert anonymous.json()["success"] is False and "API key" in anonymous.json()["error"]
+    bad_key = seed_fetch(live_server, body, key="not-a-real-key")
+    assert bad_key.status_code == 401 and bad_key.json()["error"] == "Invalid API key."
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        refused = seed_fetch(live_server, body, session=admin_session, content_type=content_type)
+        assert refused.status_code == 415, refused.text[:300]
+        assert refused.json()["success"] is False and "application/json" in refused.json()["error"]
+    malformed = seed_fetch(live_server, "{actionId: 1", key=api_users["approver"]["key"])
+    assert malformed.status_code == 400 and malformed.json()["success"] is False
+    envelope = JsonRpcClient(live_server).post(COMPAT, {"actionId": proposed["id"]})
+    assert envelope.status_code == 200 and "error" in envelope.json(), "JSON-RPC clients get a JSON-RPC error"
+    assert approver_api.call(GET, id=proposed["id"])["state"] == "pending"
 
 
 def test_authentication_errors(live_server, api_users):
@@ -225,3 +322,16 @@ def test_guardrails_apply_to_the_api(approver_api):
     error = approver_api.error(APPROVE, id=blocked["id"])
     assert error["data"]["name"] == "odoo.exceptions.UserError"
     assert "cannot go from Blocked" in error["data"]["message"] or "already blocked" in error["data"]["message"]
+
+
+def test_example_client_runs_twice(live_server, api_users):
+    """examples/aiom_client.py proposes and approves; run again, it finds the same action executed."""
+    env = dict(os.environ, AIOM_URL=live_server, AIOM_API_KEY=api_users["approver"]["key"])
+    command = [sys.executable, str(PROJECT_DIR / "examples" / "aiom_client.py")]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "'state': 'executed'" in first.stdout, first.stdout
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert first.stdout.split(":")[0] == again.stdout.split(":")[0], "the same action id"
+    assert "already executed" in again.stdout, again.stdout

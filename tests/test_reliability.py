@@ -5,7 +5,6 @@ with 2 workers), a local SMTP2GO stand-in, and a direct PostgreSQL connection us
 row lock (so that a workflow is caught mid-way at a known point) and to observe the database.
 """
 
-import configparser
 import os
 import threading
 import time
@@ -19,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from odoo.addons.aiom_coo.tests.smtp2go_server import API_KEY, FakeSmtp2go
+
+from devtools.odoo_server import connect
 
 from .conftest import JsonRpcClient, OdooServer
 
@@ -35,17 +36,7 @@ def unique(text):
 @pytest.fixture(scope="module")
 def pg():
     """A direct connection to the test database, as the Odoo role, in autocommit."""
-    config = configparser.ConfigParser()
-    config.read(os.environ["AIOM_ODOO_CONFIG"])
-    options = config["options"]
-    connection = psycopg2.connect(
-        host=options["db_host"],
-        port=options["db_port"],
-        user=options["db_user"],
-        password=options.get("db_password") or None,
-        dbname=os.environ["AIOM_TEST_DB"],
-    )
-    connection.autocommit = True
+    connection = connect(os.environ["AIOM_ODOO_CONFIG"], os.environ["AIOM_TEST_DB"])
     yield connection
     connection.close()
 

@@ -1,22 +1,36 @@
-"""JSON-RPC API for external agents (SPEC "JSON-RPC API").
+"""JSON-RPC API for external agents (docs/REFERENCE.md, "JSON-RPC API").
 
 Every route acts as the authenticated user and goes through ``aiom.action``'s public methods, so
 access rights, record rules and guardrails apply exactly as in the UI. Errors are raised as Odoo
 exceptions: Odoo's JSON-RPC dispatcher rolls the transaction back and answers with a JSON-RPC
 error whose ``data.name`` names the exception.
+
+The compatibility route ``/api/ai-coo/approve-action`` also speaks the plain JSON of the system
+aiom_coo replaces (no JSON-RPC envelope), so it is a ``type='http'`` route that reads the body
+itself; see ``approve_action_compat``.
 """
 
+import json
+import logging
+import re
 from contextlib import contextmanager
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
-from odoo.http import request
+from odoo.http import JsonRPCDispatcher, SessionExpiredException, request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..limits import SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX
 from ..utils import has_nul
 from .serialize import action_to_dict
 
+_logger = logging.getLogger(__name__)
+
 API_ROUTE = "/aiom/api/v1/actions"
+COMPAT_ROUTE = "/api/ai-coo/approve-action"
+# Content types a cross-site form cannot send without a CORS preflight (which this server never
+# grants): requiring one keeps the session-authenticated compat route safe from CSRF.
+JSON_CONTENT_TYPES = ("application/json", "application/json-rpc")
 
 
 @contextmanager
@@ -32,9 +46,9 @@ def odoo_errors():
         raise base(*error.args) from None
 
 
-def _check_request(unknown):
+def _check_request(unknown, params=None):
     """Refuse unknown parameters, and text PostgreSQL cannot store (NUL characters)."""
-    for key, value in request.params.items():
+    for key, value in (request.params if params is None else params).items():
         if has_nul(key) or has_nul(value):
             raise ValidationError(request.env._("Parameter %r contains a NUL character.", key.replace("\x00", "")))
     _check_unknown(unknown)
@@ -68,9 +82,9 @@ def _text(value, name, required=False):
     return value
 
 
-def _action(action_id):
+def _action(action_id, name="id"):
     """The action the caller may read, or MissingError / AccessError."""
-    action = request.env["aiom.action"].browse(_integer(action_id, "id", 1))
+    action = request.env["aiom.action"].browse(_integer(action_id, name, 1))
     if not action.exists():
         raise MissingError(request.env._("AI COO action %s does not exist.", action.id))
     action.check_access("read")
@@ -181,17 +195,115 @@ class AiomApi(http.Controller):
             action.action_reject(_text(reason, "reason"))
         return {"success": True, "state": action.state}
 
-    @http.route("/api/ai-coo/approve-action", type="json", auth="aiom_api", methods=["POST"])
-    def approve_action_compat(self, actionId=None, userId=None, **unknown):
-        """The route of the system aiom_coo replaces. ``userId`` is ignored: the caller is the
-        authenticated user. Answers ``{"success": false, "error"}`` instead of raising, as it did."""
+    @http.route(COMPAT_ROUTE, type="http", auth="aiom_api", methods=["POST"], csrf=False)
+    def approve_action_compat(self, **_query):
+        """The route of the system aiom_coo replaces, for its own dashboard's ``fetch``.
+
+        Accepts a plain JSON body ``{"actionId": 12, "userId": ...}`` (``actionId`` an integer or a
+        numeric string; ``userId`` ignored: the caller is the authenticated user) and answers
+        ``{"success", "status", "result", "error"}`` at the top level, ``status`` being the action's
+        state. A JSON-RPC envelope (``{"jsonrpc": "2.0", "params": {...}}``) gets the same answer as
+        its ``result``. Refusals (rights, four-eyes, already executed, unknown id) answer
+        ``success: false`` with a readable ``error`` and change nothing; bad credentials answer
+        HTTP 401 (``aiom_api`` auth, see ``ir_http``), other content types HTTP 415.
+        """
+        if request.httprequest.mimetype not in JSON_CONTENT_TYPES:
+            message = request.env._("Send the request as JSON (Content-Type: application/json).")
+            return _plain_reply({"success": False, "status": None, "result": None, "error": message}, 415)
         try:
-            with request.env.cr.savepoint():
-                _check_request(unknown)
-                action = _action(actionId)
-                action.action_approve()
-        except (UserError, AccessError, MissingError, ValidationError) as error:
-            return {"success": False, "error": str(error.args[0]) if error.args else str(error)}
-        if action.state != "executed":
-            return {"success": False, "error": action.error_message}
-        return {"success": True, "result": action.result}
+            body = json.loads(request.httprequest.get_data(as_text=True))
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            message = request.env._('The body must be a JSON object, e.g. {"actionId": 12}.')
+            return _plain_reply({"success": False, "status": None, "result": None, "error": message}, 400)
+        envelope = _is_envelope(body)
+        try:
+            reply = _approve_compat(body.get("params", {}) if envelope else body)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise  # Odoo retries the whole request
+        except Exception as error:
+            _logger.exception("AI COO: %s failed", COMPAT_ROUTE)
+            request.env.cr.rollback()
+            if envelope:
+                return _jsonrpc_error(body, error)
+            message = request.env._("Internal server error; the server log has the details.")
+            return _plain_reply({"success": False, "status": None, "result": None, "error": message}, 500)
+        if envelope:
+            return request.make_json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": reply})
+        return _plain_reply(reply)
+
+
+def _is_envelope(body):
+    """A JSON-RPC request, as Odoo's own clients send it, rather than the seed's plain body."""
+    return "jsonrpc" in body or "params" in body
+
+
+def _plain_reply(data, status=200):
+    return request.make_json_response(data, status=status)
+
+
+def _jsonrpc_error(body, error):
+    """A JSON-RPC error exactly as Odoo's dispatcher writes it."""
+    dispatcher = JsonRPCDispatcher(request)
+    dispatcher.request_id = body.get("id")
+    return dispatcher.handle_error(error)
+
+
+def _numeric_id(value):
+    """The seed's client may send the id as a string of digits."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value):
+        return int(value)
+    return value
+
+
+def _approve_compat(params):
+    """Approve ``params["actionId"]`` and say how it went, ``{"success", "status", "result", "error"}``."""
+    action = None
+    try:
+        with request.env.cr.savepoint():
+            if not isinstance(params, dict):
+                raise ValidationError(request.env._("Parameter 'params' must be a JSON object."))
+            unknown = {key: value for key, value in params.items() if key not in ("actionId", "userId")}
+            _check_request(unknown, params=params)
+            action = _action(_numeric_id(params.get("actionId")), name="actionId")
+            action.action_approve()
+    except (UserError, AccessError, MissingError, ValidationError) as error:
+        return {"success": False, "status": _state(action), "result": None, "error": _message(error)}
+    success = action.state == "executed"
+    return {
+        "success": success,
+        "status": action.state,
+        "result": action.result or None,
+        "error": None if success else action.error_message or request.env._("The action was not executed."),
+    }
+
+
+def _state(action):
+    """The state of an action the caller may read, as stored (after a refusal rolled back)."""
+    if not action:
+        return None
+    action.invalidate_recordset()
+    return action.state if action.exists() and action.has_access("read") else None
+
+
+def _message(error):
+    return str(error.args[0]) if error.args else str(error)
+
+
+def unauthorized_reply(error):
+    """What the compat route answers without valid credentials: HTTP 401 with ``{"success": false,
+    "error"}`` for a plain body; a JSON-RPC error, as Odoo's JSON routes answer, for an envelope."""
+    try:
+        body = json.loads(request.httprequest.get_data(as_text=True))
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and _is_envelope(body):
+        return _jsonrpc_error(body, error)
+    if isinstance(error, SessionExpiredException):
+        message = request.env._("Authentication required: send an Odoo API key (Authorization: Bearer KEY) or log in.")
+    elif "apikey" in str(error):
+        message = request.env._("Invalid API key.")
+    else:
+        message = _message(error)
+    return _plain_reply({"success": False, "status": None, "result": None, "error": message}, 401)

@@ -49,8 +49,10 @@ def action_to_dict(action):
 
 
 def iso_utc(value):
-    """Odoo stores naive UTC datetimes: say so in the text."""
-    return value.replace(tzinfo=timezone.utc).isoformat() if value else None
+    """Odoo stores naive UTC datetimes: say so in the text, always to the second
+    (``2026-11-24T05:19:45+00:00``), whether the value was written with microseconds
+    (``create_date``, by PostgreSQL) or without (``fields.Datetime.now()``)."""
+    return value.replace(microsecond=0, tzinfo=timezone.utc).isoformat() if value else None
 
 
 def _plain(value):

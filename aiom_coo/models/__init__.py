@@ -24,5 +24,6 @@ from . import aiom_followup
 from . import aiom_recommender
 from . import aiom_recommender_llm
 from . import aiom_llm_usage
+from . import ir_cron
 from . import ir_http
 from . import res_config_settings

@@ -1,5 +1,10 @@
+import werkzeug.exceptions
+
 from odoo import models
-from odoo.http import request
+from odoo.exceptions import AccessDenied
+from odoo.http import SessionExpiredException, request
+
+from ..controllers.api import unauthorized_reply
 
 
 class IrHttp(models.AbstractModel):
@@ -10,10 +15,19 @@ class IrHttp(models.AbstractModel):
         """An Odoo API key (``Authorization: Bearer KEY``) or, without one, the browser session.
 
         Odoo's own ``auth='bearer'`` accepts a session only for top-level navigations (its Sec-Fetch
-        check), which a JSON-RPC POST from a page never is; the API's routes are JSON-only, so the
+        check), which a JSON-RPC POST from a page never is; the API's routes are JSON-only (the
+        JSON-RPC routes by their type, the compatibility route by its Content-Type check), so the
         session case is as safe here as Odoo's own ``/web/dataset/call_kw``.
+
+        Refused on a ``type='http'`` route (the compatibility route), the answer is JSON with HTTP
+        401, not Odoo's redirect to the login page.
         """
-        if request.httprequest.headers.get("Authorization"):
-            cls._auth_method_bearer()
-        else:
-            cls._auth_method_user()
+        try:
+            if request.httprequest.headers.get("Authorization"):
+                cls._auth_method_bearer()
+            else:
+                cls._auth_method_user()
+        except (AccessDenied, SessionExpiredException, werkzeug.exceptions.Unauthorized) as error:
+            if request.dispatcher.routing_type != "http":
+                raise
+            werkzeug.exceptions.abort(unauthorized_reply(error))

@@ -6,6 +6,7 @@ from . import test_email
 from . import test_smtp2go_client
 from . import test_guardrails
 from . import test_brain_loop
+from . import test_brain_loop_run
 from . import test_serialize
 from . import test_inbox
 from . import test_js

@@ -1,0 +1,1 @@
+from . import aiom_brain_loop_run
