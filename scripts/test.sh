@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, a fresh test database with crm, account, project, aiom_coo (demo
-# data), queue_job and the aiom_coo_queue bridge, the addons' Odoo tests through pytest-odoo
-# (browser tours in headless Chromium) and the end-to-end tests in tests/ against a live server.
+# data) and its bridges (aiom_coo_crm, _account, _project, and _queue with queue_job), the addons'
+# Odoo tests through pytest-odoo (browser tours in headless Chromium) and the end-to-end tests in
+# tests/ against a live server.
 # Exit status is non-zero on any failure.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -11,16 +12,17 @@ cd "$PROJECT_DIR"
 log "Lint: ruff and pylint-odoo (OCA mandatory checks)..."
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check --quiet .
-"$VENV/bin/pylint" --rcfile=.pylintrc-mandatory aiom_coo aiom_coo_queue
+"$VENV/bin/pylint" --rcfile=.pylintrc-mandatory aiom_coo aiom_coo_queue aiom_coo_crm aiom_coo_account aiom_coo_project
 
 ensure_postgres
 TEST_DB="aiom_test_$$"
 LIFECYCLE_DB="${TEST_DB}_lifecycle"
 cleanup() {
-  local status=$?
-  db_psql -c "DROP DATABASE IF EXISTS \"$LIFECYCLE_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
-  db_psql -c "DROP DATABASE IF EXISTS \"$TEST_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$LOCAL_DIR/filestore/filestore/$TEST_DB" "$LOCAL_DIR/filestore/filestore/$LIFECYCLE_DB"
+  local status=$? database
+  for database in "$LIFECYCLE_DB" "$TEST_DB"; do
+    db_psql -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$LOCAL_DIR/filestore/filestore/$database"
+  done
   stop_postgres
   exit "$status"
 }
@@ -28,8 +30,8 @@ trap cleanup EXIT
 
 CONFIG="$LOCAL_DIR/odoo-test-$$.conf"
 write_odoo_config "$CONFIG" "$(free_port)"
-log "Creating test database $TEST_DB with crm, account, project, aiom_coo and its queue_job bridge (about 2 minutes)..."
-# The business apps first, so that aiom_coo's demo data finds their records.
+log "Creating test database $TEST_DB with crm, account, project, aiom_coo and its bridges (about 2 minutes)..."
+# The business apps first; aiom_coo's bridges to them (aiom_coo_crm, ...) install themselves with it.
 odoo_bin -c "$CONFIG" -d "$TEST_DB" -i crm,account,project --stop-after-init --log-level=warn
 odoo_bin -c "$CONFIG" -d "$TEST_DB" -i aiom_coo,queue_job,aiom_coo_queue --stop-after-init --log-level=warn
 # A copy for the upgrade/uninstall tests, taken while nothing is connected to the original.
@@ -40,5 +42,6 @@ export AIOM_ODOO_CONFIG="$CONFIG" AIOM_TEST_DB="$TEST_DB" AIOM_LIFECYCLE_DB="$LI
 # test database's runner lock: jobs run only in the servers that tests/test_queue_job_live.py starts.
 export ODOO_QUEUE_JOB_MAX_CAPACITY=0
 log "Running the tests..."
-"$VENV/bin/python" -m pytest aiom_coo/tests aiom_coo_queue/tests tests \
+"$VENV/bin/python" -m pytest aiom_coo/tests aiom_coo_crm/tests aiom_coo_account/tests aiom_coo_project/tests \
+  aiom_coo_queue/tests tests \
   --odoo-config="$CONFIG" --odoo-database="$TEST_DB" --odoo-http --odoo-log-level=warn "$@"

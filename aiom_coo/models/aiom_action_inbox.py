@@ -9,7 +9,7 @@ INBOX_COLUMNS = [PENDING, FAILED, BLOCKED, EXECUTED, REJECTED, CANCELLED, EXPIRE
 class AiomAction(models.Model):
     """What the Action Inbox needs beyond the engine: its columns and a search by target."""
 
-    # One file per job (inbox, dashboard, demo) beside the engine, which keeps each one small.
+    # One file per job (inbox, dashboard) beside the engine, which keeps each one small.
     _inherit = "aiom.action"  # pylint: disable=consider-merging-classes-inherited
 
     state = fields.Selection(group_expand="_group_expand_inbox_states")

@@ -5,12 +5,16 @@ from string import Template
 from odoo import fields, models
 from odoo.tools import format_amount
 
+ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
+
 
 class AiomAnalyzerOverdueInvoices(models.AbstractModel):
     """Overdue customer invoices: dunning levels by days overdue, one grouped email per customer."""
 
     _name = "aiom.analyzer.overdue_invoices"
+    _inherit = "aiom.analyzer.kind"
     _description = "AI COO analyzer: overdue invoices"
+    _watched_model = "account.move"
 
     def _overdue_domain(self, analyzer):
         today = fields.Date.context_today(self)
@@ -116,3 +120,22 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
             "steps": steps,
             "name": self.env._("%(level)s to %(partner)s", level=level.name, partner=partner.name),
         }
+
+    def _explain(self, facts):
+        rank = facts["level_rank"]
+        count = facts["invoice_count"]
+        rationale = self.env._(
+            "%(partner)s: %(count)s, %(amount)s, %(days)s days overdue, %(rank)s reminder (%(level)s).",
+            partner=facts["partner"],
+            count=self.env._("%s invoices", count) if count > 1 else self.env._("1 invoice"),
+            amount=facts["amount_text"],
+            days=facts["days_overdue"],
+            rank=ORDINALS.get(rank, f"{rank}th"),
+            level=facts["level"],
+        )
+        if not facts["has_email"]:
+            rationale += " " + self.env._("No email address on the customer: an activity for the accountant instead.")
+        # Polite first reminders are safe; later ones are firmer and worth a person's look.
+        risk = "low" if rank == 1 else "medium" if rank == 2 else "high"
+        confidence = min(0.95, 0.8 + 0.05 * min(facts["days_overdue"] // 7, 3)) - 0.05 * (rank - 1)
+        return rationale, confidence, risk, facts["amount"]
