@@ -1,7 +1,7 @@
 {
     "name": "AI COO",
     "summary": "AI-proposed business actions, approved in one click and executed for real",
-    "version": "18.0.1.0.0",
+    "version": "18.0.2.0.0",
     "category": "Productivity",
     "website": "https://github.com/aiom/aiom_coo",
     "author": "aiom_coo developers",

@@ -17,9 +17,12 @@ log "Lint: ruff and pylint-odoo (OCA mandatory checks)..."
 ensure_postgres
 TEST_DB="aiom_test_$$"
 LIFECYCLE_DB="${TEST_DB}_lifecycle"
+# Throwaway databases that tests/ builds itself: aiom_coo alone, and the release before the bridges.
+ALONE_DB="${TEST_DB}_alone"
+UPGRADE_DB="${TEST_DB}_upgrade"
 cleanup() {
   local status=$? database
-  for database in "$LIFECYCLE_DB" "$TEST_DB"; do
+  for database in "$LIFECYCLE_DB" "$ALONE_DB" "$UPGRADE_DB" "$TEST_DB"; do
     db_psql -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" >/dev/null 2>&1 || true
     rm -rf "$LOCAL_DIR/filestore/filestore/$database"
   done
@@ -38,6 +41,7 @@ odoo_bin -c "$CONFIG" -d "$TEST_DB" -i aiom_coo,queue_job,aiom_coo_queue --stop-
 db_psql -c "CREATE DATABASE \"$LIFECYCLE_DB\" TEMPLATE \"$TEST_DB\""
 
 export AIOM_ODOO_CONFIG="$CONFIG" AIOM_TEST_DB="$TEST_DB" AIOM_LIFECYCLE_DB="$LIFECYCLE_DB"
+export AIOM_ALONE_DB="$ALONE_DB" AIOM_UPGRADE_DB="$UPGRADE_DB"
 # pytest-odoo's in-process HTTP server would start a queue_job jobrunner of its own and take the
 # test database's runner lock: jobs run only in the servers that tests/test_queue_job_live.py starts.
 export ODOO_QUEUE_JOB_MAX_CAPACITY=0
