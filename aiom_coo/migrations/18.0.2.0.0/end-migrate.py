@@ -11,7 +11,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 from odoo.tools.sql import table_columns, table_exists
 
-_logger = logging.getLogger(__name__)
+_logger = logging.getLogger("odoo.addons.aiom_coo.migrations")
 
 TABLES = ("aiom_analyzer", "aiom_analyzer_level")
 

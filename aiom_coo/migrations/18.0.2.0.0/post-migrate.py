@@ -14,7 +14,7 @@ import logging
 
 from odoo import SUPERUSER_ID, Command, api
 
-_logger = logging.getLogger(__name__)
+_logger = logging.getLogger("odoo.addons.aiom_coo.migrations")
 
 OLD_DEMO_XMLIDS = ("demo_action_follow_up_azure", "demo_action_create_contact", "demo_action_note_gemini")
 

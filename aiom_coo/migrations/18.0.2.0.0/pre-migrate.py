@@ -16,7 +16,7 @@ import logging
 
 from odoo.tools import SQL
 
-_logger = logging.getLogger(__name__)
+_logger = logging.getLogger("odoo.addons.aiom_coo.migrations")
 
 # The records of aiom_coo's former data/aiom_analyzer_data.xml, by the bridge that now owns them.
 MOVED = {
