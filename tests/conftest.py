@@ -84,7 +84,7 @@ class OdooServer:
             try:
                 if requests.get(f"{self.base_url}/web/health", timeout=2).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # refused, or busy loading the registry
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
