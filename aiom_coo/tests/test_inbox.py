@@ -93,3 +93,12 @@ class TestInbox(AiomCase):
             actions.filtered(lambda action: action.create_date < fields.Datetime.now() - timedelta(hours=1)),
             "demo proposals have realistic ages",
         )
+
+    def test_demo_loader_is_idempotent(self):
+        """Loading the demo examples again adds no proposal and changes no outcome."""
+        examples = self.env["ir.model.data"].search([("module", "=", "aiom_coo"), ("model", "=", "aiom.action")])
+        actions = self.Action.browse(examples.mapped("res_id"))
+        states, count = actions.mapped("state"), self.Action.search_count([])
+        self.Action._demo_load_examples()
+        self.assertEqual(actions.mapped("state"), states)
+        self.assertEqual(self.Action.search_count([]), count)

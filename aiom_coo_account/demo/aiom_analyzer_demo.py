@@ -26,6 +26,9 @@ class AiomAnalyzer(models.Model):
 
     @api.model
     def _demo_pay(self, invoice):
-        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
-            {}
-        )._create_payments()
+        if invoice.payment_state not in ("not_paid", "partial"):
+            return
+        register = self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        )
+        register.create({})._create_payments()

@@ -66,3 +66,10 @@ class TestAccountBridge(BrainLoopCase):
         self.assertIn(self.demo_invoice("demo_invoice_jackson").payment_state, ("paid", "in_payment"))
         # What the brain loop would file now is what the demo holds: nothing new for these invoices.
         self.assertFalse(self.analyzer.with_user(self.operator)._run(200))
+        # Loading the demo again changes nothing.
+        self.env["aiom.analyzer"]._demo_follow_up_overdue_invoices()
+        data = self.env["ir.model.data"].search([("module", "=", "aiom_coo_account"), ("model", "=", "aiom.action")])
+        self.assertEqual(self.Action.browse(data.mapped("res_id")), actions)
+        self.assertEqual(
+            {name: self.Action._demo_proposal_for(self.demo_invoice(name)).state for name in DEMO_INVOICES}, state
+        )

@@ -85,3 +85,9 @@ class TestCrmBridge(BrainLoopCase):
         # What the brain loop would file now is what the demo holds: nothing new for these deals.
         again = self.analyzer.with_user(self.operator)._run(200)
         self.assertFalse(again.filtered(lambda action: action.target_res_id in leads.ids))
+        # Loading the demo again changes nothing.
+        states = actions.mapped("state")
+        self.env["aiom.analyzer"]._demo_follow_up_stalled_deals()
+        data = self.env["ir.model.data"].search([("module", "=", "aiom_coo_crm"), ("model", "=", "aiom.action")])
+        self.assertEqual(self.Action.browse(data.mapped("res_id")), actions)
+        self.assertEqual(actions.mapped("state"), states)
