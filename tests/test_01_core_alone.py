@@ -10,7 +10,9 @@ import re
 
 import pytest
 
-from .conftest import PROJECT_DIR, run_odoo
+from devtools.odoo_config import PROJECT_DIR
+
+from .conftest import run_odoo
 
 # What the core may not name: the business apps' models (its migration may: it hands their records over).
 APP_MODELS = re.compile(r"\b(crm|account|project|sale|stock|hr)\.[a-z_]+")

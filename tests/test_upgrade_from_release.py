@@ -15,7 +15,9 @@ import tarfile
 
 import pytest
 
-from .conftest import PROJECT_DIR, run_odoo
+from devtools.odoo_config import PROJECT_DIR
+
+from .conftest import run_odoo
 
 RELEASE = "c4ecf18"  # aiom_coo 18.0.1.0.0, the last release with crm and account in the core
 
