@@ -43,7 +43,7 @@ MODEL_SCHEMA = {
     "type": "string",
     "minLength": 1,
     "maxLength": 64,
-    "description": "Technical model name, e.g. res.partner or crm.lead",
+    "description": "Technical model name, e.g. res.partner",
 }
 RECORD_ID_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1}, REFERENCE_SCHEMA]}
 VALUES_SCHEMA = {
