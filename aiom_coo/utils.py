@@ -52,3 +52,9 @@ def json_value(value):
     if isinstance(value, date):
         return value.isoformat()
     return json_default(value)
+
+
+def operator_id(env):
+    """The brain loop's user id, from the cached xmlid table: ``env.ref`` would query the record's
+    existence on every call, and the engine asks on every execution."""
+    return env["ir.model.data"]._xmlid_to_res_id("aiom_coo.user_aiom_operator")
