@@ -12,12 +12,17 @@ def pretty_json(value):
 
 
 def selection_business_models(records):
-    """Stored models, from the registry: reading ir.model needs administration rights."""
-    return sorted(
-        (name, model._description)
-        for name, model in records.env.registry.items()
-        if not model._abstract and not model._transient
-    )
+    """Stored models, from the registry: reading ir.model needs administration rights. Computed
+    once per registry (a reference field validates every value it is given against this list)."""
+    registry = records.env.registry
+    cached = getattr(registry, "_aiom_business_models", None)
+    if cached is None:
+        cached = registry._aiom_business_models = sorted(
+            (name, model._description)
+            for name, model in registry.items()
+            if not model._abstract and not model._transient
+        )
+    return cached
 
 
 def has_nul(value):

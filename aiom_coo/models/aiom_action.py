@@ -139,7 +139,8 @@ class AiomAction(models.Model):
     name = fields.Char(required=True, tracking=True)
     action_type = fields.Selection(selection="_selection_action_type", required=True, default="odoo_create")
     type_icon = fields.Char(compute="_compute_type_icon")
-    parameters = fields.Json(help="Parameters of a single-step action.")
+    # Heavy and rarely read: not loaded with every card of the inbox.
+    parameters = fields.Json(help="Parameters of a single-step action.", prefetch=False)
     step_ids = fields.One2many("aiom.action.step", "action_id", string="Plan", copy=True)
     step_count = fields.Integer(compute="_compute_step_count")
     plan_hash = fields.Char(
@@ -181,7 +182,7 @@ class AiomAction(models.Model):
     approved_date = fields.Datetime(readonly=True)
     executed_date = fields.Datetime(readonly=True)
     reject_reason = fields.Text(readonly=True)
-    result = fields.Json(readonly=True)
+    result = fields.Json(readonly=True, prefetch=False)
     result_display = fields.Text(string="Result (JSON)", compute="_compute_result_display")
     error_message = fields.Text(readonly=True)
     attempt_count = fields.Integer(readonly=True)
@@ -231,9 +232,16 @@ class AiomAction(models.Model):
 
     @api.depends("target_model", "target_res_id")
     def _compute_target_ref(self):
+        # One existence check per target model, not one per card.
+        existing = {}
+        for model in set(self.mapped("target_model")) & set(self.env.registry):
+            ids = [action.target_res_id for action in self if action.target_model == model and action.target_res_id]
+            existing[model] = self.env[model].browse(ids).exists()
         for action in self:
-            has_target = action.target_model in self.env and action.target_res_id
-            action.target_ref = f"{action.target_model},{action.target_res_id}" if has_target else False
+            records = existing.get(action.target_model)
+            action.target_ref = (
+                records.browse(action.target_res_id) if records and action.target_res_id in records.ids else False
+            )
 
     @api.depends("target_ref")
     def _compute_target_name(self):

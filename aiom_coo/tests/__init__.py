@@ -12,3 +12,4 @@ from . import test_inbox
 from . import test_js
 from . import test_ui
 from . import test_llm_recommender
+from . import test_performance
