@@ -8,13 +8,13 @@ from markupsafe import Markup
 from psycopg2 import OperationalError
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import floor, limits
 from ..exceptions import ActionBusy, GuardrailViolation, TransientStepError
 from ..references import UnresolvedReference, resolve
-from ..utils import has_nul, pretty_json, record_link, selection_business_models
+from ..utils import has_nul, operator_id, pretty_json, record_link, selection_business_models
 from .aiom_engine_guard import ENGINE  # noqa: F401  (re-exported for bridges)
 from .aiom_step_handler import RISKS, proposer_env
 
@@ -139,7 +139,8 @@ class AiomAction(models.Model):
     name = fields.Char(required=True, tracking=True)
     action_type = fields.Selection(selection="_selection_action_type", required=True, default="odoo_create")
     type_icon = fields.Char(compute="_compute_type_icon")
-    parameters = fields.Json(help="Parameters of a single-step action.")
+    # Heavy and rarely read: not loaded with every card of the inbox.
+    parameters = fields.Json(help="Parameters of a single-step action.", prefetch=False)
     step_ids = fields.One2many("aiom.action.step", "action_id", string="Plan", copy=True)
     step_count = fields.Integer(compute="_compute_step_count")
     plan_hash = fields.Char(
@@ -181,7 +182,7 @@ class AiomAction(models.Model):
     approved_date = fields.Datetime(readonly=True)
     executed_date = fields.Datetime(readonly=True)
     reject_reason = fields.Text(readonly=True)
-    result = fields.Json(readonly=True)
+    result = fields.Json(readonly=True, prefetch=False)
     result_display = fields.Text(string="Result (JSON)", compute="_compute_result_display")
     error_message = fields.Text(readonly=True)
     attempt_count = fields.Integer(readonly=True)
@@ -206,6 +207,16 @@ class AiomAction(models.Model):
         ("confidence_range", "CHECK(confidence >= 0 AND confidence <= 1)", "Confidence must be between 0 and 1."),
     ]
 
+    def init(self):
+        # Each inbox column reads one state in the inbox's order: one index serves them all, so a
+        # column of 100,000 actions is an index scan, not a sort.
+        tools.create_index(
+            self.env.cr,
+            "aiom_action_inbox_order_idx",
+            self._table,
+            ["state", "priority DESC", "expected_value DESC", "create_date DESC", "id DESC"],
+        )
+
     # ------------------------------------------------------------------ fields
 
     @api.model
@@ -221,9 +232,16 @@ class AiomAction(models.Model):
 
     @api.depends("target_model", "target_res_id")
     def _compute_target_ref(self):
+        # One existence check per target model, not one per card.
+        existing = {}
+        for model in set(self.mapped("target_model")) & set(self.env.registry):
+            ids = [action.target_res_id for action in self if action.target_model == model and action.target_res_id]
+            existing[model] = self.env[model].browse(ids).exists()
         for action in self:
-            has_target = action.target_model in self.env and action.target_res_id
-            action.target_ref = f"{action.target_model},{action.target_res_id}" if has_target else False
+            records = existing.get(action.target_model)
+            action.target_ref = (
+                records.browse(action.target_res_id) if records and action.target_res_id in records.ids else False
+            )
 
     @api.depends("target_ref")
     def _compute_target_name(self):
@@ -524,8 +542,8 @@ class AiomAction(models.Model):
         self.ensure_one()
         self.check_access("write")
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute("SELECT id FROM aiom_action WHERE id = %s FOR UPDATE NOWAIT", [self.id])
+            # No savepoint of its own: a refused lock ends the request (or the caller's savepoint).
+            self.env.cr.execute("SELECT id FROM aiom_action WHERE id = %s FOR UPDATE NOWAIT", [self.id])
         except (LockNotAvailable, SerializationFailure):
             raise ActionBusy(
                 self.env._("%s is being processed by someone else right now. Reload to see its new state.", self.name)
@@ -787,7 +805,7 @@ class AiomAction(models.Model):
             [("state", "=", FAILED), ("retry_at", "!=", False), ("retry_at", "<=", fields.Datetime.now())],
             limit=batch_size,
         )
-        operator = self.env.ref("aiom_coo.user_aiom_operator")
+        operator = self.env["res.users"].browse(operator_id(self.env))
         retried = self.browse()
         for action in due:
             try:
@@ -812,7 +830,7 @@ class AiomAction(models.Model):
     @api.model
     def _auto_execute_pending(self, batch_size, now=None):
         """Execute, as the operator, the pending low-risk actions that the autonomy policy allows."""
-        operator = self.env.ref("aiom_coo.user_aiom_operator")
+        operator = self.env["res.users"].browse(operator_id(self.env))
         candidates = self.search([("state", "=", PENDING), ("risk_level", "=", "low")], limit=batch_size)
         executed = self.browse()
         for action in candidates:
