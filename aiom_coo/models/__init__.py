@@ -25,3 +25,4 @@ from . import ir_cron
 from . import ir_http
 from . import res_config_settings
 from . import res_users
+from . import res_users_apikeys
