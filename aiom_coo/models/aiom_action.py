@@ -311,55 +311,150 @@ class AiomAction(models.Model):
         raises ValidationError and stores nothing. Steps are normalised (values converted through
         the fields' types, x2many commands walked) and stored as normalised.
         """
-        vals = self._proposal_vals(vals)
-        company = self._proposal_company(vals)
-        key = vals.get("idempotency_key")
-        if key:
-            existing = self._idempotent_match(key, company)
-            if existing:
-                return existing
-        target = self._take_target(vals)
-        plan = self._plan_from_vals(vals)
-        self._check_proposal_values(vals)
+        return self._propose_many([vals])[0]
+
+    @api.model
+    def _propose_many(self, vals_list, skip_invalid=False):
+        """Propose several actions as ``propose`` does each, in bulk (the brain loop's batches): the
+        idempotency keys are looked up in one query, the records the plans name are checked as the
+        proposer in one query per model, and the actions and their steps are inserted together.
+
+        Returns the actions in the order of ``vals_list``. A malformed proposal raises; with
+        ``skip_invalid`` it is logged and its place holds an empty recordset.
+        """
         handler = self.env["aiom.step.handler"]
-        error = None
-        policy = self.env["aiom.guardrail.policy"]._for_company(company)
+        results = [self.browse()] * len(vals_list)
+
+        def refuse(index, error):
+            if not skip_invalid:
+                raise error
+            _logger.warning("AI COO: proposal %r refused: %s", vals_list[index].get("name"), error.args[0])
+
+        shaped = []
+        for index, raw in enumerate(vals_list):
+            try:
+                vals = self._proposal_vals(raw)
+                shaped.append((index, vals, self._proposal_company(vals)))
+            except (ValidationError, AccessError) as error:
+                refuse(index, error)
+        existing = self._idempotent_matches([(vals.get("idempotency_key"), company) for _i, vals, company in shaped])
+        items, reads, first = [], {}, {}  # reads: company id -> (model, id) -> labels
+        for index, vals, company in shaped:
+            key = (vals.get("idempotency_key"), company.id)
+            if key in existing:
+                results[index] = existing[key]
+                continue
+            if key[0] and key in first:
+                results[index] = first[key]  # a duplicate in this list: its first occurrence's action
+                continue
+            try:
+                company_reads = reads.setdefault(company.id, {})
+                target = self._take_target(vals, company_reads, index)
+                plan = self._plan_from_vals(vals)
+                self._check_proposal_values(vals)
+                item = {"index": index, "vals": vals, "company": company, "plan": plan, "touches": [], "error": None}
+                try:
+                    item["plan"], item["touches"] = handler._prepare_plan(
+                        plan, target, self.env.user, company, reads=company_reads, label=index
+                    )
+                except GuardrailViolation as violation:
+                    item["error"] = violation.args[0]
+            except (ValidationError, AccessError) as error:
+                refuse(index, error)
+                continue
+            if key[0]:
+                first[key] = index
+            items.append(item)
+        hidden = {}
+        for company_id, company_reads in reads.items():
+            company = self.env["res.company"].browse(company_id)
+            hidden.update(handler._verify_reads(company_reads, self.env.user, company))
+        to_create = []
+        for item in items:
+            refused = {label: ids for label, ids in hidden.items() if label[0] == item["index"]}
+            if refused and not item["error"]:
+                try:
+                    handler._raise_unreadable(refused, self.env.user)
+                except ValidationError as error:
+                    refuse(item["index"], error)
+                    continue
+            if not item["error"]:
+                item["error"] = self._guardrail_refusal(item)
+            to_create.append(item)
+        for item, action in zip(to_create, self._create_proposals(to_create), strict=True):
+            results[item["index"]] = action
+        return [results[found] if isinstance(found, int) else found for found in results]
+
+    @api.model
+    def _guardrail_refusal(self, item):
+        """The company policy's verdict on a normalised proposal: the reason it is blocked, or None
+        (and the risk it needs set on its values)."""
+        vals = item["vals"]
+        policy = self.env["aiom.guardrail.policy"]._for_company(item["company"])
         try:
-            plan, touches = handler._prepare_plan(plan, target, self.env.user, company)
             if vals.get("source") not in ENGINE_SOURCES:
                 # The brain loop's analyzers are bounded by their findings and batches, not by a rate.
                 policy._check_proposal_rate(vals.get("agent"), self.env.user)
-            vals["risk_level"] = policy._check_plan(touches, vals.get("risk_level", "medium"))
+            vals["risk_level"] = policy._check_plan(item["touches"], vals.get("risk_level", "medium"))
         except GuardrailViolation as violation:
-            error = violation.args[0]
-        create_vals = {
-            **vals,
-            "company_id": company.id,
-            "action_type": plan[0]["action_type"] if len(plan) == 1 else WORKFLOW,
-            "parameters": plan[0]["parameters"] if len(plan) == 1 else False,
-            "step_ids": [
-                fields.Command.create(
-                    {**step, "sequence": index, "private_result": bool(handler._private_result(step["action_type"]))}
-                )
-                for index, step in enumerate(plan, start=1)
-            ],
-            "plan_hash": plan_fingerprint(plan, vals.get("target_model"), vals.get("target_res_id")),
-            "proposed_by_id": self.env.user.id,
-        }
-        if error:
-            create_vals.update(state=BLOCKED, error_message=error)
+            return violation.args[0]
+        return None
+
+    @api.model
+    def _create_proposals(self, items):
+        """Insert the proposals together (actions, steps); a lost race on an idempotency key falls
+        back to one by one, where the other proposal wins."""
+        handler = self.env["aiom.step.handler"]
+        create_list = []
+        for item in items:
+            vals, plan = item["vals"], item["plan"]
+            create_vals = {
+                **vals,
+                "company_id": item["company"].id,
+                "action_type": plan[0]["action_type"] if len(plan) == 1 else WORKFLOW,
+                "parameters": plan[0]["parameters"] if len(plan) == 1 else False,
+                "step_ids": [
+                    fields.Command.create(
+                        {
+                            **step,
+                            "sequence": index,
+                            "private_result": bool(handler._private_result(step["action_type"])),
+                        }
+                    )
+                    for index, step in enumerate(plan, start=1)
+                ],
+                "plan_hash": plan_fingerprint(plan, vals.get("target_model"), vals.get("target_res_id")),
+                "proposed_by_id": self.env.user.id,
+            }
+            if item["error"]:
+                create_vals.update(state=BLOCKED, error_message=item["error"])
+            create_list.append(create_vals)
+        if not create_list:
+            return []
         try:
             with self.env.cr.savepoint():
-                action = self._engine().create(create_vals)
+                actions = list(self._engine().create(create_list))
+        except Exception:
+            if len(create_list) == 1 and not create_list[0].get("idempotency_key"):
+                raise
+            actions = [self._create_one(vals, item["company"]) for vals, item in zip(create_list, items, strict=True)]
+        for action, item in zip(actions, items, strict=True):
+            if item["error"]:
+                action.message_post(body=self.env._("Blocked at proposal: %s", item["error"]))
+        return [self.browse(action.id) for action in actions]
+
+    @api.model
+    def _create_one(self, create_vals, company):
+        key = create_vals.get("idempotency_key")
+        try:
+            with self.env.cr.savepoint():
+                return self._engine().create(create_vals)
         except Exception:
             # Lost a race on the idempotency key: the other proposal wins.
-            existing = key and self._idempotent_match(key, company)
+            existing = key and self._idempotent_matches([(key, company)]).get((key, company.id))
             if existing:
                 return existing
             raise
-        if error:
-            action.message_post(body=self.env._("Blocked at proposal: %s", error))
-        return self.browse(action.id)
 
     @api.model
     def _proposal_vals(self, vals):
@@ -395,16 +490,26 @@ class AiomAction(models.Model):
         return self.env["res.company"].browse(company_id)
 
     @api.model
-    def _idempotent_match(self, key, company):
-        """The action this key already filed: the proposer's own, or for the engine, any in the company."""
-        domain = [("idempotency_key", "=", key), ("company_id", "=", company.id)]
-        if not key.startswith(ENGINE_KEY_PREFIX):
-            domain.append(("proposed_by_id", "=", self.env.uid))
-        return self.search(domain, limit=1)
+    def _idempotent_matches(self, pairs):
+        """{(key, company id): action} for the keys already filed, in one query: the proposer's own,
+        or for the engine's keys, any in the company."""
+        pairs = [(key, company) for key, company in pairs if key]
+        if not pairs:
+            return {}
+        found = {}
+        domain = [
+            ("idempotency_key", "in", list({key for key, _company in pairs})),
+            ("company_id", "in", list({company.id for _key, company in pairs})),
+        ]
+        for action in self.search(domain, order="id"):
+            if action.idempotency_key.startswith(ENGINE_KEY_PREFIX) or action.proposed_by_id.id == self.env.uid:
+                found.setdefault((action.idempotency_key, action.company_id.id), action)
+        return found
 
     @api.model
-    def _take_target(self, vals):
-        """The record the action is about: on a model the floor allows, readable by the proposer.
+    def _take_target(self, vals, reads=None, label=None):
+        """The record the action is about: on a model the floor allows, readable by the proposer
+        (checked now, or collected in ``reads`` under ``(label, None)`` for the caller to check).
 
         A missing and an unreadable record get the same answer, so proposals cannot probe records.
         """
@@ -421,6 +526,9 @@ class AiomAction(models.Model):
         if floor.model_is_denied(self.env[model]):
             raise ValidationError(self.env._("Target model %r is not open to AI COO actions.", model))
         record = self.env[model].browse(res_id) if isinstance(res_id, int) and not isinstance(res_id, bool) else None
+        if record is not None and reads is not None:
+            reads.setdefault((model, res_id), []).append((label, None))
+            return record
         if record is None or not record.exists() or not record.has_access("read"):
             raise ValidationError(
                 self.env._(
