@@ -314,7 +314,12 @@ class AiomGuardrailPolicy(models.Model):
         normalized = email_normalize(address)
         if normalized in self._senders():
             return True
-        return bool(self.env["res.users"].search_count([("share", "=", False), ("email_normalized", "=", normalized)]))
+        # Asked for every proposal of a batch (a salesperson's address): once per transaction.
+        known = self.env.cr.cache.setdefault("aiom_internal_addresses", {})
+        if normalized not in known:
+            domain = [("share", "=", False), ("email_normalized", "=", normalized)]
+            known[normalized] = bool(self.env["res.users"].search_count(domain))
+        return known[normalized]
 
     def _allowed_domains(self):
         return {
