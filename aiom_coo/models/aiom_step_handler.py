@@ -1,7 +1,8 @@
 """The step-type registry and what every step type shares.
 
 Each step type lives in one file (``aiom_step_<type>.py``) that adds its :class:`StepType` to
-``_step_types()`` and defines ``_normalize_<type>``, ``_execute_<type>`` and ``_summary_<type>``.
+``_step_types()`` and defines ``_normalize_<type>``, ``_execute_<type>`` and ``_summary_<type>``
+(and, when it needs them, ``_problems_<type>`` and ``_kept_<type>``).
 Nothing else names a type: the selections, the API schema, the guardrails, the LLM prompt and
 the inbox icons read this registry, and an unknown type is refused everywhere.
 
@@ -299,6 +300,25 @@ class AiomStepHandler(models.AbstractModel):
         result = getattr(self, f"_execute_{step.action_type}")(step, parameters)
         # Results are stored as JSON: dates and recordsets become plain values.
         return json.loads(json.dumps(result, default=json_default))
+
+    @api.model
+    def _problems(self, steps):
+        """What would stop ``steps`` from executing now ({step id: text}), shown on proposals before
+        anyone approves them: a type says so with ``_problems_<type>(steps)``, called once per type."""
+        problems = {}
+        for action_type in set(steps.mapped("action_type")):
+            check = getattr(self, f"_problems_{action_type}", None)
+            if check is not None:
+                problems.update(check(steps.filtered(lambda step, t=action_type: step.action_type == t)))
+        return problems
+
+    @api.model
+    def _kept(self, step, parameters, result):
+        """After the action rolled back: what a deferred step did outside the database stays true
+        (an accepted email); its type records it again with ``_kept_<type>(step, parameters, result)``."""
+        kept = getattr(self, f"_kept_{step.action_type}", None)
+        if kept is not None:
+            kept(step, parameters, result)
 
     @api.model
     def _summary(self, step, result):
