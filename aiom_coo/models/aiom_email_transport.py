@@ -8,6 +8,8 @@ from odoo import Command, api, models, tools
 from odoo.exceptions import UserError
 from odoo.tools.misc import clean_context
 
+from odoo.addons.base.models.ir_mail_server import MailDeliveryException
+
 from ..exceptions import TransientStepError
 from ..smtp2go import DEFAULT_BASE_URL, Smtp2goClient, Smtp2goError
 
@@ -203,41 +205,49 @@ class AiomEmailTransport(models.AbstractModel):
 
     @api.model
     def _smtp_error(self, error, elapsed):
-        """The action's error for a failed SMTP send: transient (4xx, no connection) or final (5xx)."""
+        """The action's error for a failed send through Odoo's outgoing mail: transient when the
+        server could not be reached or answered 4xx (nothing was sent), final on 5xx, and "may have
+        been sent" when the connection broke during the SMTP transaction (never retried blindly)."""
+        if isinstance(error, MailDeliveryException) and len(error.args) > 1 and isinstance(error.args[1], Exception):
+            # ir.mail_server.connect failed: nothing left.
+            cause = error.args[1]
+            if isinstance(cause, UserError):
+                # E.g. Odoo's "Missing SMTP Server" or an archived server: Odoo's own words.
+                return UserError(self.env._("Odoo's outgoing mail could not send the email: %s", cause.args[0]))
+            return TransientStepError(
+                self.env._("The outgoing mail server could not be reached: %s", _smtp_text(cause))
+            )
         cause = error
-        # ir.mail_server wraps the SMTP library's exception (MailDeliveryException's context or args).
-        for candidate in (error.__cause__, error.__context__, *getattr(error, "args", ())[1:]):
-            if isinstance(candidate, (smtplib.SMTPException, OSError, UserError)):
-                cause = candidate
-                break
-        if isinstance(cause, UserError):
-            # E.g. Odoo's "Missing SMTP Server" or an archived server: Odoo's own words.
-            return UserError(self.env._("Odoo's outgoing mail could not send the email: %s", cause.args[0]))
-        text = _smtp_text(cause)
-        if isinstance(cause, smtplib.SMTPServerDisconnected) or isinstance(cause, (socket.timeout, TimeoutError)):
-            # The email may have been accepted before the connection was lost: never sent twice blindly.
+        if not isinstance(error, (smtplib.SMTPException, OSError)):
+            # ir.mail_server wraps the SMTP library's exception in a MailDeliveryException.
+            for candidate in (error.__cause__, error.__context__):
+                if isinstance(candidate, (smtplib.SMTPException, OSError)):
+                    cause = candidate
+                    break
+        code = _smtp_code(cause)
+        if code is None and isinstance(cause, (smtplib.SMTPException, OSError)):
+            # The connection broke during the SMTP transaction: the server may have accepted it.
             return UserError(
                 self.env._(
                     "The connection to the outgoing mail server was lost after %(seconds).1f s (%(error)s): the email "
                     "may have been sent. Check with the recipients before retrying.",
                     seconds=elapsed,
-                    error=text,
+                    error=_smtp_text(cause),
                 )
             )
-        code = _smtp_code(cause)
-        message = self.env._("The outgoing mail server refused the email: %s", text)
-        if isinstance(cause, (ConnectionError, socket.gaierror)) or (code and 400 <= code < 500):
+        message = self.env._("The outgoing mail server refused the email: %s", _smtp_text(cause))
+        if code and 400 <= code < 500:
             return TransientStepError(message)
         return UserError(message)
 
 
 def _smtp_code(error):
+    """The SMTP reply code of a refusal, or None when the server gave no answer."""
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code
     if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
-        codes = [code for code, _text in error.recipients.values()]
         # Transient only when every recipient was refused for a transient reason.
-        return max(codes)
+        return max(code for code, _text in error.recipients.values())
     return None
 
 
