@@ -8,7 +8,8 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    # crm, account and project stay optional: analyzers and demo data look them up at run time.
+    # No business app: each one's analyzers, operator rights and demo come with a bridge addon
+    # (aiom_coo_crm, aiom_coo_account, aiom_coo_project) that installs itself along with the app.
     "depends": ["mail", "base_setup"],
     "external_dependencies": {"python": ["requests"]},
     "data": [
@@ -19,7 +20,6 @@
         "data/res_users_data.xml",
         "data/ir_cron_data.xml",
         "data/aiom_guardrail_policy_data.xml",
-        "data/aiom_analyzer_data.xml",
         "views/aiom_action_views.xml",
         "views/aiom_guardrail_policy_views.xml",
         "views/aiom_analyzer_views.xml",
@@ -30,8 +30,7 @@
         "views/aiom_coo_menus.xml",
     ],
     "demo": [
-        "demo/aiom_action_inbox_demo.xml",
-        "demo/aiom_analyzer_demo.xml",
+        "demo/aiom_action_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

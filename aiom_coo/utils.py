@@ -1,6 +1,9 @@
 import json
+from datetime import date, datetime, timezone
 
 from markupsafe import Markup
+
+from odoo.tools import json_default
 
 
 def pretty_json(value):
@@ -32,3 +35,20 @@ def has_nul(value):
 def record_link(record):
     """An HTML link to ``record``'s form, named after it (for chatter messages)."""
     return Markup('<a href="/odoo/%s/%s">%s</a>') % (record._name, record.id, record.display_name)
+
+
+def iso_utc(value):
+    """Odoo stores naive UTC datetimes: say so in the text, always to the second
+    (``2026-11-24T05:19:45+00:00``), whether the value was written with microseconds
+    (``create_date``, by PostgreSQL) or without (``fields.Datetime.now()``)."""
+    return value.replace(microsecond=0, tzinfo=timezone.utc).isoformat() if value else None
+
+
+def json_value(value):
+    """``json.dumps`` default for results: datetimes as UTC ISO-8601 (as the API writes them),
+    dates as ISO dates, records as ids."""
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return json_default(value)

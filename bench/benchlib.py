@@ -43,7 +43,6 @@ def table(title, rows, baseline_label):
 def generate_business_records(env, n, due_every):
     """Insert with SQL ``n`` opportunities and ``n`` posted customer invoices spread over 1,000
     customers, one in ``due_every`` of each due for follow-up; return the seconds it took."""
-    env["aiom.analyzer"]._setup_operator_groups()
     company = env.company
     stage = env["crm.stage"].search([("is_won", "=", False)], limit=1)
     journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)

@@ -189,17 +189,19 @@ def test_seed_client_plain_json_with_a_session(live_server, approver_api, admin_
     assert "Access-Control-Allow-Origin" not in response.headers, "no CORS: other sites cannot call it"
 
 
-def test_seed_client_failed_and_refused(live_server, approver_api, plain_api, api_users):
+def test_seed_client_failed_and_refused(live_server, approver_api, plain_api, api_users, admin_rpc):
     """A failed execution reports the failure; a user without approval rights and an unknown or
     malformed id get a readable error; nothing is executed."""
+    doomed = admin_rpc.call_kw("res.partner", "create", [{"name": unique("Deleted before approval")}])
     failing = approver_api.call(
         PROPOSE,
-        name="Update a contact that does not exist",
+        name="Update a contact deleted meanwhile",
         action_type="odoo_update",
-        parameters={"model": "res.partner", "ids": [999999999], "values": {"ref": "x"}},
+        parameters={"model": "res.partner", "ids": [doomed], "values": {"ref": "x"}},
     )
+    admin_rpc.call_kw("res.partner", "unlink", [[doomed]])
     data = seed_fetch(live_server, {"actionId": failing["id"]}, key=api_users["approver"]["key"]).json()
-    assert data["success"] is False and data["status"] == "failed" and "999999999" in data["error"], data
+    assert data["success"] is False and data["status"] == "failed" and str(doomed) in data["error"], data
     pending = approver_api.call(PROPOSE, **create_partner_proposal(unique("Not yours")))
     data = seed_fetch(live_server, {"actionId": pending["id"]}, key=api_users["plain"]["key"]).json()
     assert data["success"] is False and data["status"] == "pending" and data["error"], data

@@ -1,6 +1,6 @@
 """The API's view of an action: SPEC fields, relations as {id, display_name}, UTC ISO-8601 dates."""
 
-from datetime import timezone
+from ..utils import iso_utc
 
 ACTION_FIELDS = (
     "name",
@@ -46,13 +46,6 @@ def action_to_dict(action):
         for step in action.step_ids.sorted("sequence")
     ]
     return data
-
-
-def iso_utc(value):
-    """Odoo stores naive UTC datetimes: say so in the text, always to the second
-    (``2026-11-24T05:19:45+00:00``), whether the value was written with microseconds
-    (``create_date``, by PostgreSQL) or without (``fields.Datetime.now()``)."""
-    return value.replace(microsecond=0, tzinfo=timezone.utc).isoformat() if value else None
 
 
 def _plain(value):

@@ -10,16 +10,13 @@ from . import aiom_email_transport
 from . import aiom_email_receipt
 from . import aiom_action
 from . import aiom_action_dashboard
-from . import aiom_action_demo
 from . import aiom_action_step
 from . import aiom_guardrail_policy
 from . import aiom_guardrail_rule
 from . import aiom_guardrail_value_limit
 from . import aiom_analyzer
+from . import aiom_analyzer_kind
 from . import aiom_analyzer_level
-from . import aiom_analyzer_stage
-from . import aiom_analyzer_overdue_invoices
-from . import aiom_analyzer_stalled_deals
 from . import aiom_followup
 from . import aiom_recommender
 from . import aiom_recommender_llm
@@ -28,3 +25,4 @@ from . import ir_cron
 from . import ir_http
 from . import ir_mail_server
 from . import res_config_settings
+from . import res_users

@@ -1,7 +1,6 @@
 import logging
-from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..references import inert
@@ -12,10 +11,10 @@ _logger = logging.getLogger(__name__)
 class AiomAnalyzer(models.Model):
     """A watcher of the business that turns findings into proposals.
 
-    Each kind (``code``) is an abstract model ``aiom.analyzer.<code>`` with ``_find(analyzer, limit)``
-    (findings: dicts with ``key``, ``targets``, ``target``, ``level``, ``facts``, ``steps`` and
-    ``name``) and ``_still_open(records)`` (the resolution check). An addon adds a kind with
-    ``selection_add`` on ``code`` and one such model.
+    Each kind (``code``) is an abstract model ``aiom.analyzer.<code>`` inheriting
+    ``aiom.analyzer.kind``; the addon that brings it (one per business app: ``aiom_coo_crm``,
+    ``aiom_coo_account``) adds the code with ``selection_add`` and deletes its analyzers when it is
+    uninstalled. An analyzer runs in its own company and, as the brain loop, as the operator.
     """
 
     _name = "aiom.analyzer"
@@ -23,29 +22,43 @@ class AiomAnalyzer(models.Model):
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)
-    code = fields.Selection(
-        [("stalled_deals", "Stalled deals"), ("overdue_invoices", "Overdue invoices")], required=True
-    )
+    code = fields.Selection([], required=True, help="The kind of analyzer: each comes with the addon of its app.")
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
     model_name = fields.Char(compute="_compute_model_name", string="Watches")
-    available = fields.Boolean(compute="_compute_model_name", help="The module it watches is installed.")
-    default_days = fields.Integer(
-        string="Days", default=14, help="Stalled deals: days without customer contact or stage change."
-    )
-    grace_days = fields.Integer(default=3, help="Overdue invoices: days past due before anything is proposed.")
     level_ids = fields.One2many("aiom.analyzer.level", "analyzer_id", string="Levels", copy=True)
-    stage_ids = fields.One2many("aiom.analyzer.stage", "analyzer_id", string="Per-stage days", copy=True)
     followup_ids = fields.One2many("aiom.followup", "analyzer_id", string="Follow-ups")
-
-    _MODELS = {"stalled_deals": "crm.lead", "overdue_invoices": "account.move"}
 
     @api.depends("code")
     def _compute_model_name(self):
         for analyzer in self:
-            analyzer.model_name = self._MODELS.get(analyzer.code, False)
-            analyzer.available = bool(analyzer.model_name) and analyzer.model_name in self.env
+            analyzer.model_name = analyzer.code and analyzer._kind()._watched_model
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        analyzers = super().create(vals_list)
+        analyzers._allow_operator()
+        return analyzers
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "company_id" in vals:
+            self._allow_operator()
+        return result
+
+    def _allow_operator(self):
+        """The brain loop runs each analyzer as the operator, in the analyzer's company: an
+        analyzer created for another company lets the operator work there, nobody has to."""
+        operator = self.env.ref("aiom_coo.user_aiom_operator", raise_if_not_found=False)
+        if not operator:
+            return
+        # Only the operator's companies, which it needs to run the analyzer: managers may not edit users.
+        operator = operator.sudo()
+        missing = self.company_id - operator.company_ids
+        if missing:
+            operator.company_ids = [Command.link(company.id) for company in missing]
+            _logger.info("AI COO: the operator may now work in %s (analyzers).", ", ".join(missing.mapped("name")))
 
     # ------------------------------------------------------------------ running
 
@@ -69,7 +82,9 @@ class AiomAnalyzer(models.Model):
         is skipped with a warning so that the others still run.
         """
         actions = self.env["aiom.action"]
-        for analyzer in self.filtered("available"):
+        for analyzer in self:
+            # In its own company: the record rules keep it to that company's records.
+            analyzer = analyzer.with_company(analyzer.company_id)
             try:
                 findings = analyzer._kind()._find(analyzer, batch_size)
             except AccessError as error:
@@ -122,36 +137,6 @@ class AiomAnalyzer(models.Model):
             ]
         )
         return action
-
-    @api.model
-    def _setup_operator_groups(self):
-        """Give the operator the business groups its follow-ups need, for the apps installed.
-
-        Only business groups (contacts, sales, invoicing, projects): never administration.
-        """
-        operator = self.env.ref("aiom_coo.user_aiom_operator")
-        xmlids = (
-            "base.group_partner_manager",
-            "sales_team.group_sale_salesman_all_leads",
-            "account.group_account_invoice",
-            "project.group_project_user",
-        )
-        groups = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in xmlids]
-        operator.groups_id = [fields.Command.link(group.id) for group in groups if group]
-
-    @api.model
-    def _demo_stall_some_deals(self):
-        """Demo data only: make a few demo opportunities look forgotten, so that the brain loop
-        has stalled deals to follow up on a fresh demo database."""
-        if "crm.lead" not in self.env:
-            return
-        leads = self.env["crm.lead"].search(
-            [("type", "=", "opportunity"), ("probability", "<", 100), ("activity_ids", "=", False)],
-            order="expected_revenue desc",
-            limit=4,
-        )
-        for days, lead in zip((18, 25, 33, 41), leads, strict=False):
-            lead.date_last_stage_update = fields.Datetime.now() - timedelta(days=days)
 
     @api.model
     def _assignee(self, user):

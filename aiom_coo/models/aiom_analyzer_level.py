@@ -15,7 +15,7 @@ class AiomAnalyzerLevel(models.Model):
     analyzer_id = fields.Many2one("aiom.analyzer", required=True, ondelete="cascade", index=True)
     name = fields.Char(required=True, translate=True)
     days = fields.Integer(
-        required=True, help="Days overdue (invoices) or without contact (deals) from which it applies."
+        required=True, help="From how many days it applies, as its analyzer counts them (past due, without contact...)."
     )
     email_subject = fields.Char(translate=True)
     email_body = fields.Text(translate=True)

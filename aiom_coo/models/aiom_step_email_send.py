@@ -232,7 +232,7 @@ class AiomStepHandler(models.AbstractModel):
             {
                 "model": record._name,
                 "res_id": record.id,
-                "record_name": record.display_name,
+                "record_name": record.sudo().display_name,
                 "message_type": "email_outgoing",
                 "subtype_id": self.env.ref("mail.mt_comment").id,
                 "is_internal": True,

@@ -22,12 +22,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.models import MAGIC_COLUMNS
 from odoo.osv import expression
-from odoo.tools import json_default
 
 from .. import floor, limits
 from ..exceptions import GuardrailViolation
 from ..references import PATH, find_references, is_whole_reference
 from ..schema import schema_problem
+from ..utils import json_value
 
 STEP_NAME = re.compile(r"^[A-Za-z_]\w{0,63}$")
 RISKS = ("low", "medium", "high")
@@ -299,7 +299,7 @@ class AiomStepHandler(models.AbstractModel):
         self._step_type(step.action_type)
         result = getattr(self, f"_execute_{step.action_type}")(step, parameters)
         # Results are stored as JSON: dates and recordsets become plain values.
-        return json.loads(json.dumps(result, default=json_default))
+        return json.loads(json.dumps(result, default=json_value))
 
     @api.model
     def _problems(self, steps):

@@ -12,4 +12,3 @@ from . import test_serialize
 from . import test_inbox
 from . import test_js
 from . import test_ui
-from . import test_llm_recommender

@@ -1,6 +1,3 @@
-from datetime import timedelta
-
-from odoo import Command
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
@@ -49,17 +46,16 @@ class AiomCase(TransactionCase):
         return record.with_env(self.env).message_ids.sorted("id")
 
 
-def post_invoice(env, partner, due_date, amount=1000.0):
-    """A posted customer invoice of ``amount`` for ``partner``, due on ``due_date``."""
-    invoice = env["account.move"].create(
-        {
-            "move_type": "out_invoice",
-            "partner_id": partner.id,
-            "invoice_date": due_date - timedelta(days=30),
-            "invoice_date_due": due_date,
-            "invoice_line_ids": [Command.create({"name": "Consulting", "quantity": 1, "price_unit": amount})],
-        }
-    )
-    invoice.action_post()
-    invoice.invoice_date_due = due_date  # posting recomputes it from the payment terms
-    return invoice
+class BrainLoopCase(AiomCase):
+    """The brain loop as the scheduled action runs it: as the operator."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.operator = cls.env.ref("aiom_coo.user_aiom_operator")
+
+    def run_loop(self):
+        return self.Action.with_user(self.operator)._cron_brain_loop(batch_size=200)
+
+    def proposals_for(self, analyzer):
+        return self.Action.search([("analyzer_id", "=", analyzer.id)])

@@ -14,6 +14,10 @@ import threading
 
 from aiosmtpd.controller import Controller
 
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.tests.common import get_db_name
+
 
 class LocalSmtpServer:
     def __init__(self):
@@ -85,3 +89,26 @@ def _free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def committed_mail_server(server_id=None, unlink=False, **values):
+    """Create (no id), change or remove an ``ir.mail_server`` in a committed transaction of its own.
+
+    AI COO's Odoo transport sends from a transaction of its own, as in production, which sees only
+    committed servers: tests create theirs this way, before their own transaction starts (so that
+    it sees the server too), and remove it when their class is done.
+    """
+    with Registry(get_db_name()).cursor() as cr:
+        servers = api.Environment(cr, SUPERUSER_ID, {})["ir.mail_server"]
+        if server_id is None:
+            return servers.create({"name": "AI COO test relay", "smtp_encryption": "none", **values}).id
+        if unlink:
+            servers.browse(server_id).unlink()
+        else:
+            servers.browse(server_id).write(values)
+        return server_id
+
+
+def closed_port():
+    """A port on 127.0.0.1 where nothing listens."""
+    return _free_port()

@@ -11,7 +11,7 @@ from odoo.tests import tagged
 
 from .common import AiomCase
 from .smtp2go_server import API_KEY, FakeSmtp2go
-from .test_email_odoo import _closed_port
+from .smtp_server import closed_port
 
 
 @tagged("post_install", "-at_install")
@@ -144,7 +144,7 @@ class TestEmailStep(AiomCase):
         self.assertFalse(action.retry_at)
         self.assertEqual(self.smtp2go.requests, [])
         # Odoo's default (localhost:25) counts only when something answers there.
-        with patch.dict(tools.config.options, {"smtp_server": "127.0.0.1", "smtp_port": _closed_port()}):
+        with patch.dict(tools.config.options, {"smtp_server": "127.0.0.1", "smtp_port": closed_port()}):
             self.assertIn("nothing answers on 127.0.0.1", self.email_action(subject="Again").execution_problem)
         # Executed and rejected proposals have nothing to warn about.
         self.assertFalse(self.approve(self.propose_create_partner()).execution_problem)

@@ -1,16 +1,12 @@
 import base64
-import socket
 from unittest.mock import patch
 
 import odoo
-from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.tests import new_test_user, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 
 from .common import AiomCase
-from .smtp_server import LocalSmtpServer
+from .smtp_server import LocalSmtpServer, closed_port, committed_mail_server
 
 
 @tagged("post_install", "-at_install")
@@ -22,35 +18,10 @@ class TestOdooTransport(AiomCase):
     def setUpClass(cls):
         cls.smtp = LocalSmtpServer().start()
         cls.addClassCleanup(cls.smtp.stop)
-        # The transport sends from a transaction of its own, as in production: the outgoing mail
-        # server must be committed, and before the test transaction starts, which must see it too.
-        with Registry(get_db_name()).cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            cls.mail_server_id = (
-                env["ir.mail_server"]
-                .create(
-                    {
-                        "name": "AI COO test relay",
-                        "smtp_host": "127.0.0.1",
-                        "smtp_port": cls.smtp.port,
-                        "smtp_encryption": "none",
-                        "sequence": 1,
-                    }
-                )
-                .id
-            )
-        cls.addClassCleanup(cls._committed_mail_server, unlink=True)
+        cls.mail_server_id = committed_mail_server(smtp_host="127.0.0.1", smtp_port=cls.smtp.port, sequence=1)
+        cls.addClassCleanup(committed_mail_server, cls.mail_server_id, unlink=True)
         super().setUpClass()
         cls.admin = cls.env.ref("base.user_admin")
-
-    @classmethod
-    def _committed_mail_server(cls, unlink=False, **values):
-        with Registry(get_db_name()).cursor() as cr:
-            server = api.Environment(cr, SUPERUSER_ID, {})["ir.mail_server"].browse(cls.mail_server_id)
-            if unlink:
-                server.unlink()
-            else:
-                server.write(values)
 
     def setUp(self):
         super().setUp()
@@ -197,8 +168,8 @@ class TestOdooTransport(AiomCase):
 
     def test_unreachable_server_is_transient(self):
         """A server that refuses connections fails the action as transient, with the reason."""
-        self._committed_mail_server(smtp_port=_closed_port())
-        self.addCleanup(self._committed_mail_server, smtp_port=self.smtp.port)
+        committed_mail_server(self.mail_server_id, smtp_port=closed_port())
+        self.addCleanup(committed_mail_server, self.mail_server_id, smtp_port=self.smtp.port)
         action = self.approve(self.email_action())
         self.assertEqual(action.state, "failed")
         self.assertIn("ConnectionRefusedError", action.error_message)
@@ -257,45 +228,6 @@ class TestOdooTransport(AiomCase):
         self.assertEqual(action.state, "executed", action.error_message)
         self.assertEqual(self.logged_emails(action).mapped("subject"), ["No target"])
 
-    def test_lead_follow_up_goes_out_without_smtp2go(self):
-        """A follow-up on an opportunity (activity + email), no SMTP2GO key: the email leaves through
-        Odoo's outgoing mail and the lead's chatter shows it."""
-        self.env["ir.config_parameter"].set_param("aiom_coo.email_transport", False)
-        self.env["ir.config_parameter"].set_param("aiom_coo.smtp2go_api_key", False)
-        with patch.dict("os.environ", {"SMTP2GO_API_KEY": ""}):
-            self.assertEqual(self.env["aiom.email.transport"]._transport(), "odoo")
-            lead = self.env["crm.lead"].create(
-                {"name": "Ten desks", "type": "opportunity", "partner_id": self.customer.id}
-            )
-            salesperson = new_test_user(
-                self.env, "aiom_sales", groups="aiom_coo.group_aiom_user,sales_team.group_sale_salesman_all_leads"
-            )
-            action = self.propose(
-                user=salesperson,
-                name="Follow up Ten desks",
-                steps=[
-                    {
-                        "name": "salesperson_activity",
-                        "action_type": "activity_schedule",
-                        "parameters": {"model": "crm.lead", "res_id": lead.id, "summary": "Call Azure", "days": 0},
-                    },
-                    {
-                        "name": "customer_email",
-                        "action_type": "email_send",
-                        "parameters": {"to": ["{{ target.partner_id.email }}"], "subject": "Ten desks", "body": "Hi"},
-                    },
-                ],
-                target={"model": "crm.lead", "id": lead.id},
-            )
-            self.assertFalse(action.execution_problem)
-            self.approve(action)
-        self.assertEqual(action.state, "executed", action.error_message)
-        # (The salesperson hears of the activity by email too, from Odoo itself.)
-        emails = [sent for sent in self.smtp.messages if sent["message"]["Subject"] == "Ten desks"]
-        self.assertEqual([sent["rcpt_tos"] for sent in emails], [["azure@example.com"]])
-        self.assertEqual(self.logged_emails(lead).mapped("subject"), ["Ten desks"])
-        self.assertEqual(lead.activity_ids.summary, "Call Azure")
-
     def test_settings_test_email_button(self):
         """Send test email goes through Odoo's outgoing mail server and says so."""
         self.admin.email = "admin@yourcompany.example.com"
@@ -308,9 +240,3 @@ class TestOdooTransport(AiomCase):
         self.smtp.fail_next("554")
         with self.assertRaisesRegex(UserError, "554 5.7.1"):
             settings.action_aiom_send_test_email()
-
-
-def _closed_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

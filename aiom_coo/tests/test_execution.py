@@ -217,37 +217,3 @@ class TestExecution(AiomCase):
         self.assertEqual(action.state, "failed")
         self.assertIn("not allowed", action.error_message)
         self.assertEqual(country.name, "Belgium")
-
-    def test_seed_scenario_task_for_customer(self):
-        """Create a task in project X for customer Y: approved, the task exists, both chatters tell."""
-        if "project.task" not in self.env:
-            self.skipTest("project is not installed")
-        project_user = self.env.ref("project.group_project_user")
-        self.approver.groups_id = [(4, project_user.id)]
-        project = self.env["project.project"].create({"name": "Onboarding"})
-        action = self.propose(
-            name="Create an onboarding task for Azure Test Customer",
-            target={"model": "res.partner", "id": self.customer.id},
-            action_type="odoo_create",
-            parameters={
-                "model": "project.task",
-                "values": {
-                    "name": "Onboard {{ target.name }}",
-                    "project_id": project.id,
-                    "partner_id": "{{ target.id }}",
-                },
-            },
-        )
-        self.approve(action)
-        self.assertEqual(action.state, "executed", action.error_message)
-        task = self.env["project.task"].browse(action.result["odoo_create"]["record_id"])
-        self.assertEqual(
-            (task.name, task.project_id, task.partner_id), ("Onboard Azure Test Customer", project, self.customer)
-        )
-        messages = self.chatter(action)
-        self.assertTrue(messages.filtered(lambda m: f"/odoo/project.task/{task.id}" in (m.body or "")))
-        tracked = messages.tracking_value_ids.filtered(lambda t: t.field_id.name == "state")
-        self.assertIn("Executed", tracked.mapped("new_value_char"))
-        self.assertTrue(
-            self.customer.message_ids.filtered(lambda m: f"/odoo/aiom.action/{action.id}" in (m.body or ""))
-        )

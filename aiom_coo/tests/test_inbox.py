@@ -75,15 +75,30 @@ class TestInbox(AiomCase):
         self.assertEqual(after["pending_by_risk"], before["pending_by_risk"])
         self.assertNotIn("Hidden agent", [agent["agent"] for agent in after["top_agents"]])
 
-    def test_demo_data_covers_every_state(self):
-        """The demo inbox holds proposals in every state an inbox column shows."""
-        states = set(self.Action.search([("idempotency_key", "=like", "aiom-demo-%")]).mapped("state"))
-        self.assertEqual(states, {"pending", "failed", "blocked", "executed", "rejected", "cancelled", "expired"})
-        failed = self.Action.search([("idempotency_key", "=like", "aiom-demo-%"), ("state", "=", "failed")])
-        self.assertTrue(all(failed.mapped("error_message")))
+    def test_demo_examples_cover_every_state(self):
+        """The demo examples, labelled so, show every inbox column, outcomes played by the engine."""
+        examples = self.env["ir.model.data"].search([("module", "=", "aiom_coo"), ("model", "=", "aiom.action")])
+        actions = self.Action.browse(examples.mapped("res_id"))
+        columns = {"pending", "failed", "blocked", "executed", "rejected", "cancelled", "expired"}
+        self.assertEqual(set(actions.mapped("state")), columns)
+        self.assertEqual(set(actions.mapped("agent")), {"Example integration agent"})
+        failed = actions.filtered(lambda action: action.state == "failed")
+        self.assertIn("target.parent_id is empty", failed.error_message)
+        blocked = actions.filtered(lambda action: action.state == "blocked")
+        self.assertIn("res.users", blocked.error_message)
+        executed = actions.filtered(lambda action: action.state == "executed")
+        note = self.env["mail.message"].browse(executed.result["message_post"]["message_id"])
+        self.assertEqual(note.res_id, self.env.ref("base.res_partner_4").id, "the note was really posted")
         self.assertTrue(
-            self.Action.search_count(
-                [("state", "=", "pending"), ("create_date", "<", fields.Datetime.now() - timedelta(hours=1))]
-            ),
+            actions.filtered(lambda action: action.create_date < fields.Datetime.now() - timedelta(hours=1)),
             "demo proposals have realistic ages",
         )
+
+    def test_demo_loader_is_idempotent(self):
+        """Loading the demo examples again adds no proposal and changes no outcome."""
+        examples = self.env["ir.model.data"].search([("module", "=", "aiom_coo"), ("model", "=", "aiom.action")])
+        actions = self.Action.browse(examples.mapped("res_id"))
+        states, count = actions.mapped("state"), self.Action.search_count([])
+        self.Action._demo_load_examples()
+        self.assertEqual(actions.mapped("state"), states)
+        self.assertEqual(self.Action.search_count([]), count)

@@ -15,7 +15,7 @@ class AiomAnalyzer(models.Model):
         """
         if strict or self.env.context.get("aiom_queue_inline") or not self.env["aiom.action"]._aiom_queue_enabled():
             return super()._run(batch_size, strict=strict)
-        for analyzer in self.filtered("available"):
+        for analyzer in self:
             analyzer._aiom_delay_run(batch_size)
         return self.env["aiom.action"]
 

@@ -89,9 +89,7 @@ class TestQueuedExecution(AiomCase):
     def test_locked_action_is_retried_later_without_counting(self):
         """A job finding the row locked by another transaction is postponed, not failed and not counted."""
         # A committed (demo) action: another transaction can only lock what it sees.
-        action = self.Action.search([("state", "=", "pending")], limit=1)
-        if not action:
-            self.skipTest("no pending demo action")
+        action = self.env.ref("aiom_coo.demo_example_call_azure")
         with trap_jobs() as trap:
             action.with_user(self.approver).with_delay()._aiom_job_execute()
             job = self.job_of(trap, action)
@@ -142,11 +140,11 @@ class TestQueuedBrainLoop(AiomCase):
     def test_analyzers_fan_out_as_jobs_with_the_same_proposals(self):
         """One deduplicated job per analyzer; performed, they propose what a synchronous run does."""
         operator = self.env.ref("aiom_coo.user_aiom_operator")
-        self.env["aiom.analyzer"]._setup_operator_groups()
         Analyzer = self.env["aiom.analyzer"].with_user(operator)
-        analyzers = Analyzer.search([]).filtered("available")
-        if not analyzers:
-            self.skipTest("neither crm nor account installed")
+        analyzers = Analyzer.search([])
+        # The demo's findings are filed already: forget them, so that the analyzers find them again.
+        self.env["aiom.followup"].search([]).unlink()
+        self.Action.search([("analyzer_id", "in", analyzers.ids)]).unlink()
         try:
             with self.env.cr.savepoint():
                 expected = sorted(Analyzer.search([])._run(200).mapped("idempotency_key"))
@@ -167,4 +165,5 @@ class TestQueuedBrainLoop(AiomCase):
                 )
             trap.perform_enqueued_jobs()
         proposed = self.Action.search([("analyzer_id", "in", analyzers.ids)])
+        self.assertTrue(expected)
         self.assertEqual(sorted(proposed.mapped("idempotency_key")), expected)

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import fields, models
 from odoo.tools import format_amount
 
-from ..references import fill
+from odoo.addons.aiom_coo.references import fill
 
 CUSTOMER_FACING = ("email", "comment")
 
@@ -12,7 +12,9 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
     """Stalled deals: open opportunities without customer contact or stage change for too long."""
 
     _name = "aiom.analyzer.stalled_deals"
+    _inherit = "aiom.analyzer.kind"
     _description = "AI COO analyzer: stalled deals"
+    _watched_model = "crm.lead"
 
     def _still_open(self, leads):
         return leads.filtered_domain([("active", "=", True), ("probability", "<", 100), ("type", "=", "opportunity")])
@@ -40,7 +42,7 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
             ("probability", "<", 100),
             ("company_id", "in", (analyzer.company_id.id, False)),
         ]
-        by_stage = {line.stage_id: line.days for line in analyzer.stage_ids}
+        by_stage = {line.stage_id.id: line.days for line in analyzer.stage_ids}
         # One SQL query: each configured stage with its own threshold, the others with the default.
         alternatives = [
             [("stage_id", "=", stage_id), *self._stalled_domain(analyzer, days)] for stage_id, days in by_stage.items()
@@ -158,6 +160,23 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
             "steps": steps,
             "name": self.env._("Follow up on %(deal)s (%(level)s)", deal=lead.name, level=level.name),
         }
+
+    def _explain(self, facts):
+        rationale = self.env._(
+            "%(deal)s (%(partner)s, %(amount)s, %(stage)s): no customer contact or stage change for %(days)s days. "
+            "%(level)s: an activity for %(salesperson)s and a drafted email to the customer.",
+            deal=facts["deal"],
+            partner=facts["partner"] or self.env._("no contact"),
+            amount=facts["amount_text"],
+            stage=facts["stage"],
+            days=facts["days_stalled"],
+            level=facts["level"],
+            salesperson=facts["salesperson"] or self.env._("the team"),
+        )
+        confidence = 0.6 + 0.1 * min(facts["days_stalled"] // 14, 3)
+        # The email goes to a customer: never low risk.
+        risk = "medium" if facts["has_email"] else "low"
+        return rationale, min(confidence, 0.9), risk, facts["expected_revenue"] * (facts["probability"] or 10) / 100
 
 
 def _and(domain):

@@ -8,9 +8,11 @@ from freezegun import freeze_time
 from odoo.tests import common as odoo_test_common
 from odoo.tests import tagged
 
-from ..models import aiom_recommender_llm
-from .common import AiomCase, post_invoice
-from .llm_server import API_KEY, FakeLlm
+from odoo.addons.aiom_coo.models import aiom_recommender_llm
+from odoo.addons.aiom_coo.tests.common import AiomCase
+from odoo.addons.aiom_coo.tests.llm_server import API_KEY, FakeLlm
+
+from .common import post_invoice
 
 TODAY = datetime(2026, 11, 25, 9, 0)
 LOGGER = "odoo.addons.aiom_coo.models.aiom_recommender_llm"
@@ -25,10 +27,7 @@ class TestLlmRecommender(AiomCase):
         cls.llm = FakeLlm().start()
         cls.addClassCleanup(cls.llm.stop)
         cls.operator = cls.env.ref("aiom_coo.user_aiom_operator")
-        cls.env["aiom.analyzer"]._setup_operator_groups()
-        if "account.move" not in cls.env:
-            return
-        cls.analyzer = cls.env.ref("aiom_coo.analyzer_overdue_invoices")
+        cls.analyzer = cls.env.ref("aiom_coo_account.analyzer_overdue_invoices")
         cls.other = cls.env["res.partner"].create({"name": "Gemini Late Payer", "email": "gemini@example.com"})
         cls.invoice(cls.customer, 25)
         cls.invoice(cls.other, 25, 5000.0)
@@ -39,8 +38,6 @@ class TestLlmRecommender(AiomCase):
 
     def setUp(self):
         super().setUp()
-        if "account.move" not in self.env:
-            self.skipTest("account not installed")
         self.llm.requests.clear()
         self.llm.behaviours.clear()
         aiom_recommender_llm._paused_until.clear()

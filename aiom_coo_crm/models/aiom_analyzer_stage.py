@@ -9,7 +9,6 @@ class AiomAnalyzerStage(models.Model):
     _order = "analyzer_id, id"
 
     analyzer_id = fields.Many2one("aiom.analyzer", required=True, ondelete="cascade", index=True)
-    # crm is optional: a reference by id rather than a Many2one to crm.stage.
-    stage_model = fields.Char(default="crm.stage", required=True)
-    stage_id = fields.Many2oneReference(model_field="stage_model", required=True)
+    company_id = fields.Many2one(related="analyzer_id.company_id", store=True, index=True)
+    stage_id = fields.Many2one("crm.stage", required=True, ondelete="cascade")
     days = fields.Integer(required=True, default=14)

@@ -4,14 +4,18 @@ from datetime import timedelta
 from odoo import fields, models
 from odoo.tools import format_amount
 
-from ..references import fill
+from odoo.addons.aiom_coo.references import fill
+
+ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
 
 
 class AiomAnalyzerOverdueInvoices(models.AbstractModel):
     """Overdue customer invoices: dunning levels by days overdue, one grouped email per customer."""
 
     _name = "aiom.analyzer.overdue_invoices"
+    _inherit = "aiom.analyzer.kind"
     _description = "AI COO analyzer: overdue invoices"
+    _watched_model = "account.move"
 
     def _overdue_domain(self, analyzer):
         today = fields.Date.context_today(self)
@@ -115,3 +119,23 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
             "steps": steps,
             "name": self.env._("%(level)s to %(partner)s", level=level.name, partner=partner.name),
         }
+
+    def _explain(self, facts):
+        rank = facts["level_rank"]
+        count = facts["invoice_count"]
+        rationale = self.env._(
+            "%(partner)s: %(count)s, %(amount)s, %(days)s days overdue, %(rank)s reminder (%(level)s).",
+            partner=facts["partner"],
+            count=self.env._("%s invoices", count) if count > 1 else self.env._("1 invoice"),
+            amount=facts["amount_text"],
+            days=facts["days_overdue"],
+            rank=ORDINALS.get(rank, f"{rank}th"),
+            level=facts["level"],
+        )
+        if not facts["has_email"]:
+            rationale += " " + self.env._("No email address on the customer: an activity for the accountant instead.")
+        # An email to a customer is never low risk; a final notice is high. Without an email, the
+        # accountant's activity alone is low risk.
+        risk = "high" if rank >= 3 else "medium" if facts["has_email"] else "low"
+        confidence = min(0.95, 0.8 + 0.05 * min(facts["days_overdue"] // 7, 3)) - 0.05 * (rank - 1)
+        return rationale, confidence, risk, facts["amount"]

@@ -1,0 +1,1 @@
+from . import aiom_action_demo

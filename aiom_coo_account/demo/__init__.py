@@ -1,0 +1,1 @@
+from . import aiom_analyzer_demo

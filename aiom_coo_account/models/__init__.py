@@ -1,0 +1,2 @@
+from . import aiom_analyzer
+from . import aiom_analyzer_overdue_invoices

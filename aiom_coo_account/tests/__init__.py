@@ -1,0 +1,3 @@
+from . import test_overdue_invoices
+from . import test_llm_recommender
+from . import test_account_bridge
