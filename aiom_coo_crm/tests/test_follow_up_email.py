@@ -33,6 +33,7 @@ class TestFollowUpEmailWithoutSmtp2go(BrainLoopCase):
 
     def setUp(self):
         super().setUp()
+        self.smtp.clear()  # the test users' invitations went through it too
         params = self.env["ir.config_parameter"]
         for key in ("email_transport", "smtp2go_api_key", "default_sender"):
             params.set_param(f"aiom_coo.{key}", False)
