@@ -32,7 +32,6 @@ DENIED_MODEL_PREFIXES = (
     # integrations that hold credentials
     "iap.",
     "payment.",
-    "account.online",
     # the AI COO and the job queue that runs it
     "aiom.",
     "queue.",

@@ -12,12 +12,17 @@ def pretty_json(value):
 
 
 def selection_business_models(records):
-    """Stored models, from the registry: reading ir.model needs administration rights."""
-    return sorted(
-        (name, model._description)
-        for name, model in records.env.registry.items()
-        if not model._abstract and not model._transient
-    )
+    """Stored models, from the registry: reading ir.model needs administration rights. Computed
+    once per registry (a reference field validates every value it is given against this list)."""
+    registry = records.env.registry
+    cached = getattr(registry, "_aiom_business_models", None)
+    if cached is None:
+        cached = registry._aiom_business_models = sorted(
+            (name, model._description)
+            for name, model in registry.items()
+            if not model._abstract and not model._transient
+        )
+    return cached
 
 
 def has_nul(value):
@@ -52,3 +57,9 @@ def json_value(value):
     if isinstance(value, date):
         return value.isoformat()
     return json_default(value)
+
+
+def operator_id(env):
+    """The brain loop's user id, from the cached xmlid table: ``env.ref`` would query the record's
+    existence on every call, and the engine asks on every execution."""
+    return env["ir.model.data"]._xmlid_to_res_id("aiom_coo.user_aiom_operator")

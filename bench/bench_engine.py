@@ -3,12 +3,13 @@ import os
 import sys
 
 sys.path.insert(0, os.environ["AIOM_BENCH_DIR"])
-from benchlib import measure, table
+from benchlib import lift_proposal_rates, measure, table
 
 N = 1000
 admin = env.ref("base.user_admin")  # noqa: F821 - provided by odoo shell
 env = env(user=admin.id)  # noqa: F821 - a real user: access rights are checked as in production
 Partner, Action = env["res.partner"], env["aiom.action"]
+lift_proposal_rates(env)
 
 # Warm-up: load caches and code paths once.
 Partner.create({"name": "warm-up"})

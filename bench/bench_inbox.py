@@ -7,7 +7,7 @@ from benchlib import measure, table
 
 from odoo.addons.aiom_coo.models.aiom_action import ENGINE
 
-N = 10000
+N = int(os.environ.get("AIOM_BENCH_INBOX_ACTIONS", "100000"))
 env = env(user=env.ref("base.user_admin").id)  # noqa: F821
 Action = env["aiom.action"]
 states = ["pending", "executed", "failed", "rejected", "blocked", "cancelled", "expired"]
@@ -17,6 +17,8 @@ Action.with_context(aiom_engine=ENGINE, tracking_disable=True).create(
             "name": f"Follow up {index}",
             "action_type": "activity_schedule",
             "parameters": {"model": "res.partner", "res_id": 1, "summary": "Call"},
+            "target_model": "res.partner",
+            "target_res_id": 1,
             "state": states[index % len(states)],
             "risk_level": ("low", "medium", "high")[index % 3],
             "confidence": (index % 100) / 100,
@@ -27,6 +29,7 @@ Action.with_context(aiom_engine=ENGINE, tracking_disable=True).create(
     ]
 )
 env.flush_all()
+env.cr.execute("ANALYZE aiom_action")  # what autovacuum does after a bulk load
 kanban_fields = {
     "name": {},
     "rationale": {},
@@ -36,7 +39,11 @@ kanban_fields = {
     "priority": {},
     "action_type": {},
     "agent": {},
+    "type_icon": {},
     "target_ref": {},
+    "target_model": {},
+    "target_res_id": {},
+    "company_id": {},
     "proposed_by_id": {"fields": {"display_name": {}}},
     "create_date": {},
     "error_message": {},

@@ -93,8 +93,17 @@ def generate_business_records(env, n, due_every):
     return time.perf_counter() - started
 
 
+def lift_proposal_rates(env):
+    """A benchmark files thousands of proposals an hour as one user: lift the policy's per-user and
+    per-agent hourly limits (guardrails a real agent meets), nothing else."""
+    policy = env["aiom.guardrail.policy"]._for_company(env.company)
+    if policy.id:
+        policy.write({"user_hourly_proposal_limit": 0, "agent_hourly_proposal_limit": 0})
+
+
 def prepare_pending_creates(env, count, label):
     """An admin API key and ``count`` pending odoo_create actions: {"key": ..., "ids": [...]}."""
+    lift_proposal_rates(env)
     admin = env.ref("base.user_admin")
     expires = datetime.datetime.now() + datetime.timedelta(hours=2)
     key = env["res.users.apikeys"].with_user(admin)._generate(None, "bench", expires)

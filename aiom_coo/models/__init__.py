@@ -26,3 +26,4 @@ from . import ir_http
 from . import ir_mail_server
 from . import res_config_settings
 from . import res_users
+from . import res_users_apikeys

@@ -8,13 +8,13 @@ from markupsafe import Markup
 from psycopg2 import OperationalError
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import floor, limits
 from ..exceptions import ActionBusy, GuardrailViolation, TransientStepError
 from ..references import UnresolvedReference, resolve
-from ..utils import has_nul, pretty_json, record_link, selection_business_models
+from ..utils import has_nul, operator_id, pretty_json, record_link, selection_business_models
 from .aiom_engine_guard import ENGINE  # noqa: F401  (re-exported for bridges)
 from .aiom_step_handler import RISKS, proposer_env
 
@@ -139,7 +139,8 @@ class AiomAction(models.Model):
     name = fields.Char(required=True, tracking=True)
     action_type = fields.Selection(selection="_selection_action_type", required=True, default="odoo_create")
     type_icon = fields.Char(compute="_compute_type_icon")
-    parameters = fields.Json(help="Parameters of a single-step action.")
+    # Heavy and rarely read: not loaded with every card of the inbox.
+    parameters = fields.Json(help="Parameters of a single-step action.", prefetch=False)
     step_ids = fields.One2many("aiom.action.step", "action_id", string="Plan", copy=True)
     step_count = fields.Integer(compute="_compute_step_count")
     plan_hash = fields.Char(
@@ -181,7 +182,7 @@ class AiomAction(models.Model):
     approved_date = fields.Datetime(readonly=True)
     executed_date = fields.Datetime(readonly=True)
     reject_reason = fields.Text(readonly=True)
-    result = fields.Json(readonly=True)
+    result = fields.Json(readonly=True, prefetch=False)
     result_display = fields.Text(string="Result (JSON)", compute="_compute_result_display")
     error_message = fields.Text(readonly=True)
     execution_problem = fields.Text(
@@ -210,6 +211,16 @@ class AiomAction(models.Model):
         ("confidence_range", "CHECK(confidence >= 0 AND confidence <= 1)", "Confidence must be between 0 and 1."),
     ]
 
+    def init(self):
+        # Each inbox column reads one state in the inbox's order: one index serves them all, so a
+        # column of 100,000 actions is an index scan, not a sort.
+        tools.create_index(
+            self.env.cr,
+            "aiom_action_inbox_order_idx",
+            self._table,
+            ["state", "priority DESC", "expected_value DESC", "create_date DESC", "id DESC"],
+        )
+
     # ------------------------------------------------------------------ fields
 
     @api.model
@@ -225,9 +236,16 @@ class AiomAction(models.Model):
 
     @api.depends("target_model", "target_res_id")
     def _compute_target_ref(self):
+        # One existence check per target model, not one per card.
+        existing = {}
+        for model in set(self.mapped("target_model")) & set(self.env.registry):
+            ids = [action.target_res_id for action in self if action.target_model == model and action.target_res_id]
+            existing[model] = self.env[model].browse(ids).exists()
         for action in self:
-            has_target = action.target_model in self.env and action.target_res_id
-            action.target_ref = f"{action.target_model},{action.target_res_id}" if has_target else False
+            records = existing.get(action.target_model)
+            action.target_ref = (
+                records.browse(action.target_res_id) if records and action.target_res_id in records.ids else False
+            )
 
     @api.depends("target_ref")
     def _compute_target_name(self):
@@ -310,55 +328,150 @@ class AiomAction(models.Model):
         raises ValidationError and stores nothing. Steps are normalised (values converted through
         the fields' types, x2many commands walked) and stored as normalised.
         """
-        vals = self._proposal_vals(vals)
-        company = self._proposal_company(vals)
-        key = vals.get("idempotency_key")
-        if key:
-            existing = self._idempotent_match(key, company)
-            if existing:
-                return existing
-        target = self._take_target(vals)
-        plan = self._plan_from_vals(vals)
-        self._check_proposal_values(vals)
+        return self._propose_many([vals])[0]
+
+    @api.model
+    def _propose_many(self, vals_list, skip_invalid=False):
+        """Propose several actions as ``propose`` does each, in bulk (the brain loop's batches): the
+        idempotency keys are looked up in one query, the records the plans name are checked as the
+        proposer in one query per model, and the actions and their steps are inserted together.
+
+        Returns the actions in the order of ``vals_list``. A malformed proposal raises; with
+        ``skip_invalid`` it is logged and its place holds an empty recordset.
+        """
         handler = self.env["aiom.step.handler"]
-        error = None
-        policy = self.env["aiom.guardrail.policy"]._for_company(company)
+        results = [self.browse()] * len(vals_list)
+
+        def refuse(index, error):
+            if not skip_invalid:
+                raise error
+            _logger.warning("AI COO: proposal %r refused: %s", vals_list[index].get("name"), error.args[0])
+
+        shaped = []
+        for index, raw in enumerate(vals_list):
+            try:
+                vals = self._proposal_vals(raw)
+                shaped.append((index, vals, self._proposal_company(vals)))
+            except (ValidationError, AccessError) as error:
+                refuse(index, error)
+        existing = self._idempotent_matches([(vals.get("idempotency_key"), company) for _i, vals, company in shaped])
+        items, reads, first = [], {}, {}  # reads: company id -> (model, id) -> labels
+        for index, vals, company in shaped:
+            key = (vals.get("idempotency_key"), company.id)
+            if key in existing:
+                results[index] = existing[key]
+                continue
+            if key[0] and key in first:
+                results[index] = first[key]  # a duplicate in this list: its first occurrence's action
+                continue
+            try:
+                company_reads = reads.setdefault(company.id, {})
+                target = self._take_target(vals, company_reads, index)
+                plan = self._plan_from_vals(vals)
+                self._check_proposal_values(vals)
+                item = {"index": index, "vals": vals, "company": company, "plan": plan, "touches": [], "error": None}
+                try:
+                    item["plan"], item["touches"] = handler._prepare_plan(
+                        plan, target, self.env.user, company, reads=company_reads, label=index
+                    )
+                except GuardrailViolation as violation:
+                    item["error"] = violation.args[0]
+            except (ValidationError, AccessError) as error:
+                refuse(index, error)
+                continue
+            if key[0]:
+                first[key] = index
+            items.append(item)
+        hidden = {}
+        for company_id, company_reads in reads.items():
+            company = self.env["res.company"].browse(company_id)
+            hidden.update(handler._verify_reads(company_reads, self.env.user, company))
+        to_create = []
+        for item in items:
+            refused = {label: ids for label, ids in hidden.items() if label[0] == item["index"]}
+            if refused and not item["error"]:
+                try:
+                    handler._raise_unreadable(refused, self.env.user)
+                except ValidationError as error:
+                    refuse(item["index"], error)
+                    continue
+            if not item["error"]:
+                item["error"] = self._guardrail_refusal(item)
+            to_create.append(item)
+        for item, action in zip(to_create, self._create_proposals(to_create), strict=True):
+            results[item["index"]] = action
+        return [results[found] if isinstance(found, int) else found for found in results]
+
+    @api.model
+    def _guardrail_refusal(self, item):
+        """The company policy's verdict on a normalised proposal: the reason it is blocked, or None
+        (and the risk it needs set on its values)."""
+        vals = item["vals"]
+        policy = self.env["aiom.guardrail.policy"]._for_company(item["company"])
         try:
-            plan, touches = handler._prepare_plan(plan, target, self.env.user, company)
             if vals.get("source") not in ENGINE_SOURCES:
                 # The brain loop's analyzers are bounded by their findings and batches, not by a rate.
                 policy._check_proposal_rate(vals.get("agent"), self.env.user)
-            vals["risk_level"] = policy._check_plan(touches, vals.get("risk_level", "medium"))
+            vals["risk_level"] = policy._check_plan(item["touches"], vals.get("risk_level", "medium"))
         except GuardrailViolation as violation:
-            error = violation.args[0]
-        create_vals = {
-            **vals,
-            "company_id": company.id,
-            "action_type": plan[0]["action_type"] if len(plan) == 1 else WORKFLOW,
-            "parameters": plan[0]["parameters"] if len(plan) == 1 else False,
-            "step_ids": [
-                fields.Command.create(
-                    {**step, "sequence": index, "private_result": bool(handler._private_result(step["action_type"]))}
-                )
-                for index, step in enumerate(plan, start=1)
-            ],
-            "plan_hash": plan_fingerprint(plan, vals.get("target_model"), vals.get("target_res_id")),
-            "proposed_by_id": self.env.user.id,
-        }
-        if error:
-            create_vals.update(state=BLOCKED, error_message=error)
+            return violation.args[0]
+        return None
+
+    @api.model
+    def _create_proposals(self, items):
+        """Insert the proposals together (actions, steps); a lost race on an idempotency key falls
+        back to one by one, where the other proposal wins."""
+        handler = self.env["aiom.step.handler"]
+        create_list = []
+        for item in items:
+            vals, plan = item["vals"], item["plan"]
+            create_vals = {
+                **vals,
+                "company_id": item["company"].id,
+                "action_type": plan[0]["action_type"] if len(plan) == 1 else WORKFLOW,
+                "parameters": plan[0]["parameters"] if len(plan) == 1 else False,
+                "step_ids": [
+                    fields.Command.create(
+                        {
+                            **step,
+                            "sequence": index,
+                            "private_result": bool(handler._private_result(step["action_type"])),
+                        }
+                    )
+                    for index, step in enumerate(plan, start=1)
+                ],
+                "plan_hash": plan_fingerprint(plan, vals.get("target_model"), vals.get("target_res_id")),
+                "proposed_by_id": self.env.user.id,
+            }
+            if item["error"]:
+                create_vals.update(state=BLOCKED, error_message=item["error"])
+            create_list.append(create_vals)
+        if not create_list:
+            return []
         try:
             with self.env.cr.savepoint():
-                action = self._engine().create(create_vals)
+                actions = list(self._engine().create(create_list))
+        except Exception:
+            if len(create_list) == 1 and not create_list[0].get("idempotency_key"):
+                raise
+            actions = [self._create_one(vals, item["company"]) for vals, item in zip(create_list, items, strict=True)]
+        for action, item in zip(actions, items, strict=True):
+            if item["error"]:
+                action.message_post(body=self.env._("Blocked at proposal: %s", item["error"]))
+        return [self.browse(action.id) for action in actions]
+
+    @api.model
+    def _create_one(self, create_vals, company):
+        key = create_vals.get("idempotency_key")
+        try:
+            with self.env.cr.savepoint():
+                return self._engine().create(create_vals)
         except Exception:
             # Lost a race on the idempotency key: the other proposal wins.
-            existing = key and self._idempotent_match(key, company)
+            existing = key and self._idempotent_matches([(key, company)]).get((key, company.id))
             if existing:
                 return existing
             raise
-        if error:
-            action.message_post(body=self.env._("Blocked at proposal: %s", error))
-        return self.browse(action.id)
 
     @api.model
     def _proposal_vals(self, vals):
@@ -394,16 +507,26 @@ class AiomAction(models.Model):
         return self.env["res.company"].browse(company_id)
 
     @api.model
-    def _idempotent_match(self, key, company):
-        """The action this key already filed: the proposer's own, or for the engine, any in the company."""
-        domain = [("idempotency_key", "=", key), ("company_id", "=", company.id)]
-        if not key.startswith(ENGINE_KEY_PREFIX):
-            domain.append(("proposed_by_id", "=", self.env.uid))
-        return self.search(domain, limit=1)
+    def _idempotent_matches(self, pairs):
+        """{(key, company id): action} for the keys already filed, in one query: the proposer's own,
+        or for the engine's keys, any in the company."""
+        pairs = [(key, company) for key, company in pairs if key]
+        if not pairs:
+            return {}
+        found = {}
+        domain = [
+            ("idempotency_key", "in", list({key for key, _company in pairs})),
+            ("company_id", "in", list({company.id for _key, company in pairs})),
+        ]
+        for action in self.search(domain, order="id"):
+            if action.idempotency_key.startswith(ENGINE_KEY_PREFIX) or action.proposed_by_id.id == self.env.uid:
+                found.setdefault((action.idempotency_key, action.company_id.id), action)
+        return found
 
     @api.model
-    def _take_target(self, vals):
-        """The record the action is about: on a model the floor allows, readable by the proposer.
+    def _take_target(self, vals, reads=None, label=None):
+        """The record the action is about: on a model the floor allows, readable by the proposer
+        (checked now, or collected in ``reads`` under ``(label, None)`` for the caller to check).
 
         A missing and an unreadable record get the same answer, so proposals cannot probe records.
         """
@@ -420,6 +543,9 @@ class AiomAction(models.Model):
         if floor.model_is_denied(self.env[model]):
             raise ValidationError(self.env._("Target model %r is not open to AI COO actions.", model))
         record = self.env[model].browse(res_id) if isinstance(res_id, int) and not isinstance(res_id, bool) else None
+        if record is not None and reads is not None:
+            reads.setdefault((model, res_id), []).append((label, None))
+            return record
         if record is None or not record.exists() or not record.has_access("read"):
             raise ValidationError(
                 self.env._(
@@ -541,8 +667,8 @@ class AiomAction(models.Model):
         self.ensure_one()
         self.check_access("write")
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute("SELECT id FROM aiom_action WHERE id = %s FOR UPDATE NOWAIT", [self.id])
+            # No savepoint of its own: a refused lock ends the request (or the caller's savepoint).
+            self.env.cr.execute("SELECT id FROM aiom_action WHERE id = %s FOR UPDATE NOWAIT", [self.id])
         except (LockNotAvailable, SerializationFailure):
             raise ActionBusy(
                 self.env._("%s is being processed by someone else right now. Reload to see its new state.", self.name)
@@ -807,7 +933,7 @@ class AiomAction(models.Model):
             [("state", "=", FAILED), ("retry_at", "!=", False), ("retry_at", "<=", fields.Datetime.now())],
             limit=batch_size,
         )
-        operator = self.env.ref("aiom_coo.user_aiom_operator")
+        operator = self.env["res.users"].browse(operator_id(self.env))
         retried = self.browse()
         for action in due:
             try:
@@ -832,7 +958,7 @@ class AiomAction(models.Model):
     @api.model
     def _auto_execute_pending(self, batch_size, now=None):
         """Execute, as the operator, the pending low-risk actions that the autonomy policy allows."""
-        operator = self.env.ref("aiom_coo.user_aiom_operator")
+        operator = self.env["res.users"].browse(operator_id(self.env))
         candidates = self.search([("state", "=", PENDING), ("risk_level", "=", "low")], limit=batch_size)
         executed = self.browse()
         for action in candidates:

@@ -15,7 +15,8 @@ class AiomActionStep(models.Model):
     _order = "action_id, sequence, id"
 
     action_id = fields.Many2one("aiom.action", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="action_id.company_id", store=True, index=True)
+    # Computed before the insert: no UPDATE per step after creating the plan.
+    company_id = fields.Many2one(related="action_id.company_id", store=True, index=True, precompute=True)
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True, help="Unique within the action; later steps refer to it by this name.")
     action_type = fields.Selection(selection="_selection_action_type", required=True)

@@ -7,6 +7,7 @@ from odoo.tools import email_normalize
 
 from ..exceptions import GuardrailViolation
 from ..references import find_references
+from ..utils import operator_id
 from .aiom_step_handler import RISKS, proposer_env
 
 HOUR = timedelta(hours=1)
@@ -156,7 +157,7 @@ class AiomGuardrailPolicy(models.Model):
         (automatic executions and retries, in this process or in a job), every touch must also be
         within the proposer's own rights: the operator's business rights are not theirs."""
         self._check_touches(touches, proposal=False)
-        if self.env.user == self.env.ref("aiom_coo.user_aiom_operator"):
+        if self.env.uid == operator_id(self.env):
             self._check_proposer_rights(touches, proposer, action.company_id)
         if self._needed_risk(touches, action.risk_level) != action.risk_level:
             raise GuardrailViolation(
@@ -313,7 +314,12 @@ class AiomGuardrailPolicy(models.Model):
         normalized = email_normalize(address)
         if normalized in self._senders():
             return True
-        return bool(self.env["res.users"].search_count([("share", "=", False), ("email_normalized", "=", normalized)]))
+        # Asked for every proposal of a batch (a salesperson's address): once per transaction.
+        known = self.env.cr.cache.setdefault("aiom_internal_addresses", {})
+        if normalized not in known:
+            domain = [("share", "=", False), ("email_normalized", "=", normalized)]
+            known[normalized] = bool(self.env["res.users"].search_count(domain))
+        return known[normalized]
 
     def _allowed_domains(self):
         return {
@@ -415,7 +421,7 @@ class AiomGuardrailPolicy(models.Model):
                 [
                     ("action_type", "=", action.action_type),
                     ("company_id", "=", self.company_id.id),
-                    ("approved_by_id", "=", self.env.ref("aiom_coo.user_aiom_operator").id),
+                    ("approved_by_id", "=", operator_id(self.env)),
                     ("approved_date", ">", (now or fields.Datetime.now()) - HOUR),
                 ]
             )

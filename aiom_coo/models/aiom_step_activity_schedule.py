@@ -69,8 +69,9 @@ class AiomStepHandler(models.AbstractModel):
     @api.model
     def _activity_type(self, parameters):
         xmlid = parameters.get("activity_type", DEFAULT_ACTIVITY_TYPE)
-        activity_type = self.env.ref(xmlid, raise_if_not_found=False) if "." in xmlid else None
-        if activity_type is None or activity_type._name != "mail.activity.type":
+        # The xmlid table is cached: no query per step (env.ref would check the record's existence).
+        model, res_id = self.env["ir.model.data"]._xmlid_to_res_model_res_id(xmlid, raise_if_not_found=False)
+        if model != "mail.activity.type" or not res_id:
             raise ValidationError(self.env._("Activity type %r does not exist.", xmlid))
         return xmlid
 

@@ -44,7 +44,7 @@ MODEL_SCHEMA = {
     "type": "string",
     "minLength": 1,
     "maxLength": 64,
-    "description": "Technical model name, e.g. res.partner or crm.lead",
+    "description": "Technical model name, e.g. res.partner",
 }
 RECORD_ID_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1}, REFERENCE_SCHEMA]}
 VALUES_SCHEMA = {
@@ -107,13 +107,17 @@ class Touch:
 class StepCheck:
     """Normalising one step: who proposed it, whether references are resolved yet, what it reaches."""
 
-    def __init__(self, env, proposer, company, resolved):
+    def __init__(self, env, proposer, company, resolved, reads=None, label=None):
         self.env = env
         self.proposer = proposer
         # Reads and links are checked as the proposer: nothing in a plan reaches what they cannot read.
         self.proposer_env = proposer_env(env, proposer, company)
         self.resolved = resolved
         self.touches = []
+        # At proposal, the records a plan names are checked together, one query per model
+        # (``AiomStepHandler._verify_reads``): (model, id) -> labels of the steps naming it.
+        self.reads = reads
+        self.label = label
 
     def reference(self, value):
         """True for a reference still to be resolved (at proposal); at execution nothing is one."""
@@ -192,9 +196,16 @@ class AiomStepHandler(models.AbstractModel):
     # ------------------------------------------------------------------ plans and steps
 
     @api.model
-    def _prepare_plan(self, plan, target, proposer, company):
+    def _prepare_plan(self, plan, target, proposer, company, reads=None, label=None):
         """Check and normalise every step of ``plan`` (dicts with name, action_type, parameters) at
-        proposal; return the normalised plan and the touches of each step."""
+        proposal; return the normalised plan and the touches of each step.
+
+        The records the steps name are checked as the proposer once the whole plan is read, one
+        query per model; with ``reads``, the caller collects them over several plans and checks
+        them itself (``_verify_reads``), each labelled ``(label, step name)``.
+        """
+        own_reads = reads is None
+        reads = {} if own_reads else reads
         if len(plan) > limits.MAX_STEPS:
             raise ValidationError(self.env._("A plan has at most %s steps.", limits.MAX_STEPS))
         if len(json.dumps(plan, default=str)) > limits.MAX_PLAN_BYTES:
@@ -212,13 +223,55 @@ class AiomStepHandler(models.AbstractModel):
                 )
             self._check_references(name, step["parameters"], seen, target)
             try:
-                parameters, step_touches = self._prepare(action_type, step["parameters"], proposer, company)
+                parameters, step_touches = self._prepare(
+                    action_type, step["parameters"], proposer, company, reads=reads, label=(label, name)
+                )
             except ValidationError as error:
                 raise type(error)(self.env._("Step %(name)r: %(error)s", name=name, error=error.args[0])) from None
             prepared.append({"name": name, "action_type": action_type, "parameters": parameters})
             touches.append(step_touches)
             seen.add(name)
+        if own_reads:
+            self._raise_unreadable(self._verify_reads(reads, proposer, company), proposer)
         return prepared, touches
+
+    @api.model
+    def _verify_reads(self, reads, proposer, company):
+        """The labels whose records (``reads``: (model, id) -> labels) the proposer may not read,
+        as {label: (model, [ids])}: one query per model, whatever the number of records."""
+        env = proposer_env(self.env, proposer, company)
+        by_model = {}
+        for model_name, record_id in reads:
+            by_model.setdefault(model_name, []).append(record_id)
+        hidden = {}
+        for model_name, ids in by_model.items():
+            readable = set(env[model_name].browse(ids).exists()._filtered_access("read").ids)
+            for record_id in ids:
+                if record_id not in readable:
+                    for label in reads[(model_name, record_id)]:
+                        hidden.setdefault(label, (model_name, []))[1].append(record_id)
+        return hidden
+
+    @api.model
+    def _raise_unreadable(self, hidden, proposer):
+        if not hidden:
+            return
+        (_plan, step), (model_name, ids) = next(iter(hidden.items()))
+        if step is None:  # the action's target
+            raise ValidationError(
+                self.env._(
+                    "Target %(model)s record %(id)r does not exist or you may not read it.", model=model_name, id=ids[0]
+                )
+            )
+        message = self.env._(
+            "%(model)s record(s) %(ids)s do not exist or %(user)s may not read them.",
+            model=model_name,
+            ids=", ".join(map(str, sorted(set(ids)))),
+            user=proposer.name,
+        )
+        if step:
+            message = self.env._("Step %(name)r: %(error)s", name=step, error=message)
+        raise ValidationError(message)
 
     @api.model
     def _check_references(self, name, parameters, earlier, target):
@@ -283,13 +336,16 @@ class AiomStepHandler(models.AbstractModel):
         return None
 
     @api.model
-    def _prepare(self, action_type, parameters, proposer, company, resolved=False):
-        """Normalise one step's parameters; return them with what the step reaches (touches)."""
+    def _prepare(self, action_type, parameters, proposer, company, resolved=False, reads=None, label=None):
+        """Normalise one step's parameters; return them with what the step reaches (touches).
+
+        Records the step names are checked at once as the proposer, or, given ``reads``, collected
+        there under ``label`` for the caller to check (``_verify_reads``)."""
         spec = self._step_type(action_type)
         problem = schema_problem(parameters, spec.schema, "parameters")
         if problem:
             raise ValidationError(problem)
-        check = StepCheck(self.env, proposer, company, resolved)
+        check = StepCheck(self.env, proposer, company, resolved, reads=reads, label=label)
         normalized = getattr(self, f"_normalize_{action_type}")(dict(parameters), check)
         return normalized, check.touches
 
@@ -349,6 +405,10 @@ class AiomStepHandler(models.AbstractModel):
     def _readable_records(self, model_name, ids, check):
         """Check that each id is a record the proposer can read; the same message whether it is
         missing or hidden by a record rule, so that a proposal cannot probe what exists."""
+        if check.reads is not None:
+            for record_id in ids:
+                check.reads.setdefault((model_name, record_id), []).append(check.label)
+            return
         records = check.proposer_env[model_name].browse(ids)
         readable = records.exists()._filtered_access("read")
         hidden = [record_id for record_id in ids if record_id not in readable.ids]

@@ -1,3 +1,6 @@
+import re
+
+import werkzeug.datastructures
 import werkzeug.exceptions
 
 from odoo import models
@@ -24,10 +27,25 @@ class IrHttp(models.AbstractModel):
         """
         try:
             if request.httprequest.headers.get("Authorization"):
-                cls._auth_method_bearer()
+                cls._aiom_auth_bearer()
             else:
                 cls._auth_method_user()
         except (AccessDenied, SessionExpiredException, werkzeug.exceptions.Unauthorized) as error:
             if request.dispatcher.routing_type != "http":
                 raise
             werkzeug.exceptions.abort(unauthorized_reply(error))
+
+    @classmethod
+    def _aiom_auth_bearer(cls):
+        """Odoo's bearer authentication (``_auth_method_bearer``), with the key's verification kept
+        for a minute per worker (``res.users.apikeys._aiom_check_key``)."""
+        match = re.match(r"^bearer\s+(.+)$", request.httprequest.headers.get("Authorization", ""), re.IGNORECASE)
+        uid = match and request.env["res.users.apikeys"]._aiom_check_key(match.group(1))
+        if not uid:
+            raise werkzeug.exceptions.Unauthorized(
+                "Invalid apikey", www_authenticate=werkzeug.datastructures.WWWAuthenticate("bearer")
+            )
+        if request.env.uid and request.env.uid != uid:
+            raise AccessDenied("Session user does not match the used apikey")
+        request.update_env(user=uid)
+        cls._auth_method_user()

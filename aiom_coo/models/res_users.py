@@ -11,6 +11,9 @@ class ResUsers(models.Model):
         default user template, and Odoo passes them on to every internal user. The operator holds
         business rights only: each app's bridge gives it the user-level group it needs.
         """
+        if "active" in vals:
+            # Archived users' API keys stop working at once on every worker (their verdicts are cached).
+            self.env.registry.clear_cache()
         if "groups_id" not in vals or not self._apply_groups_to_existing_employees():
             return super().write(vals)
         operator = self.env.ref("aiom_coo.user_aiom_operator", raise_if_not_found=False)

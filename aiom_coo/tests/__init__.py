@@ -12,3 +12,5 @@ from . import test_serialize
 from . import test_inbox
 from . import test_js
 from . import test_ui
+from . import test_security
+from . import test_performance

@@ -6,10 +6,11 @@ approver is honest and approves what the card shows.
 """
 
 import base64
+from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -596,3 +597,29 @@ class TestProposalFields(SecurityCase):
         handler = self.env["aiom.step.handler"]
         self.assertFalse(hasattr(handler, "execute") or hasattr(handler, "validate"))
         self.assertTrue(hasattr(handler, "_execute") and hasattr(handler, "_prepare"))
+
+
+@tagged("post_install", "-at_install")
+class TestApiKeyVerdicts(SecurityCase):
+    """The API keeps a valid key's verdict for a minute: revoking it, archiving its user or its
+    expiry still refuse it at once, and a wrong key is never remembered."""
+
+    def key(self):
+        tomorrow = fields.Datetime.now() + timedelta(days=1)
+        return self.env["res.users.apikeys"].with_user(self.approver)._generate(None, "agent", tomorrow)
+
+    def test_revoked_archived_expired_and_wrong_keys(self):
+        Keys = self.env["res.users.apikeys"]
+        key = self.key()
+        self.assertEqual(Keys._aiom_check_key(key), self.approver.id)
+        self.assertEqual(Keys._aiom_check_key(key), self.approver.id, "the second call uses the verdict")
+        self.assertFalse(Keys._aiom_check_key(key[:-1] + ("x" if key[-1] != "x" else "y")))
+        Keys.search([("user_id", "=", self.approver.id)]).unlink()
+        self.assertFalse(Keys._aiom_check_key(key), "revoked")
+        key = self.key()
+        self.assertEqual(Keys._aiom_check_key(key), self.approver.id)
+        self.approver.active = False
+        self.assertFalse(Keys._aiom_check_key(key), "user archived")
+        self.approver.active = True
+        with freeze_time(fields.Datetime.now() + timedelta(days=2)):
+            self.assertFalse(Keys._aiom_check_key(key), "expired")

@@ -110,17 +110,23 @@ class TestConcurrentApproval(AiomCase):
                 .id
             )
         try:
-            with registry.cursor() as first_cr, registry.cursor() as second_cr:
-                first = api.Environment(first_cr, self.env.ref("base.user_admin").id, {})
-                second = api.Environment(second_cr, self.env.ref("base.user_admin").id, {})
-                second["aiom.action"].browse(action_id).state  # noqa: B018 - start the second snapshot now
+            admin_id = self.env.ref("base.user_admin").id
+            with (
+                registry.cursor() as first_cr,
+                registry.cursor() as second_cr,
+                registry.cursor() as third_cr,
+            ):
+                first = api.Environment(first_cr, admin_id, {})
+                second = api.Environment(second_cr, admin_id, {})
+                third = api.Environment(third_cr, admin_id, {})
+                third["aiom.action"].browse(action_id).state  # noqa: B018 - start the third snapshot now
                 first["aiom.action"].browse(action_id).action_approve()
                 with self.assertRaisesRegex(UserError, "being processed by someone else"):
                     second["aiom.action"].browse(action_id).action_approve()
                 first_cr.commit()
                 with self.assertRaisesRegex(UserError, "being processed by someone else"):
                     # Its snapshot predates the first commit: still refused, never executed twice.
-                    second["aiom.action"].browse(action_id).action_approve()
+                    third["aiom.action"].browse(action_id).action_approve()
             with registry.cursor() as cr:
                 env = api.Environment(cr, self.env.ref("base.user_admin").id, {})
                 with self.assertRaisesRegex(UserError, "already executed"):

@@ -54,7 +54,8 @@ class AiomAction(models.Model):
         """Execute an approved action as the user who approved it; safe to run twice."""
         self.ensure_one()
         try:
-            self._lock({APPROVED})
+            with self.env.cr.savepoint(flush=False):
+                self._lock({APPROVED})
         except ActionBusy:
             # Someone else holds it right now: not a failure of this job, so not counted as a retry.
             raise RetryableJobError(
