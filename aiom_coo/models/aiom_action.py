@@ -283,14 +283,9 @@ class AiomAction(models.Model):
     def _compute_execution_problem(self):
         # One look per step type for the whole batch of cards, not one per card.
         open_actions = self.filtered(lambda action: action.state in (PENDING, FAILED))
-        problems = self.env["aiom.step.handler"]._problems(open_actions.step_ids)
+        problems = self.env["aiom.step.handler"]._problems(open_actions) if open_actions else {}
         for action in self:
-            texts = []
-            if action in open_actions:
-                for step in action.step_ids.sorted("sequence"):
-                    if step.id in problems and problems[step.id] not in texts:
-                        texts.append(problems[step.id])
-            action.execution_problem = "\n".join(texts) or False
+            action.execution_problem = "\n".join(problems.get(action.id, [])) or False
 
     @api.depends("step_ids")
     def _compute_step_count(self):

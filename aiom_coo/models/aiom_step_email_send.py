@@ -132,25 +132,22 @@ class AiomStepHandler(models.AbstractModel):
     # ------------------------------------------------------------------ execution
 
     @api.model
-    def _problems_email_send(self, steps):
-        """Why these email steps could not be sent now, before anyone approves them: {step id: text}.
-
-        One look at the transport for the whole batch (the inbox asks for a page of cards at once).
-        """
+    def _problems_email_send(self, actions):
+        """Why the emails of these actions could not be sent now, before anyone approves them:
+        {action id: text}. One look at the transport for the whole batch (a page of cards); the
+        plans are read only when a company has no default sender, for the steps that name none."""
         transport = self.env["aiom.email.transport"]
         problem = transport._problem()
         if problem:
-            return dict.fromkeys(steps.ids, problem)
-        senders, problems = {}, {}
-        for step in steps:
-            if (step.parameters or {}).get("sender"):
-                continue
-            company = step.action_id.company_id
-            if company not in senders:
-                senders[company] = transport._default_sender(company)
-            if not senders[company]:
-                problems[step.id] = self._no_sender()
-        return problems
+            return dict.fromkeys(actions.ids, problem)
+        senders = {company: transport._default_sender(company) for company in actions.company_id}
+        unsent = actions.filtered(lambda action: not senders[action.company_id])
+        if not unsent:
+            return {}
+        steps = self.env["aiom.action.step"].search_read(
+            [("action_id", "in", unsent.ids), ("action_type", "=", "email_send")], ["action_id", "parameters"]
+        )
+        return {row["action_id"][0]: self._no_sender() for row in steps if not (row["parameters"] or {}).get("sender")}
 
     @api.model
     def _execute_email_send(self, step, parameters):

@@ -358,14 +358,21 @@ class AiomStepHandler(models.AbstractModel):
         return json.loads(json.dumps(result, default=json_value))
 
     @api.model
-    def _problems(self, steps):
-        """What would stop ``steps`` from executing now ({step id: text}), shown on proposals before
-        anyone approves them: a type says so with ``_problems_<type>(steps)``, called once per type."""
+    def _problems(self, actions):
+        """What would stop ``actions`` from executing now ({action id: [texts]}), shown on proposals
+        before anyone approves them. A step type says so with ``_problems_<type>(actions)``, called
+        once per type with the actions whose plan holds it; the plans themselves are not read here."""
+        by_type = {}
+        for action_type, action in self.env["aiom.action.step"]._read_group(
+            [("action_id", "in", actions.ids)], ["action_type", "action_id"]
+        ):
+            by_type[action_type] = by_type.get(action_type, actions.browse()) | action
         problems = {}
-        for action_type in set(steps.mapped("action_type")):
+        for action_type, typed in by_type.items():
             check = getattr(self, f"_problems_{action_type}", None)
-            if check is not None:
-                problems.update(check(steps.filtered(lambda step, t=action_type: step.action_type == t)))
+            for action_id, text in (check(typed) if check else {}).items():
+                if text not in problems.setdefault(action_id, []):
+                    problems[action_id].append(text)
         return problems
 
     @api.model
