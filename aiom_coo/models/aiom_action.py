@@ -791,7 +791,11 @@ class AiomAction(models.Model):
             self._approve(approval)
             self._record_failure(steps, current, error, outside_effects)
             for step in steps.filtered(lambda s: s.name in outside_effects):
-                handler._kept(step, outside_parameters[step.name], outside_effects[step.name])
+                try:
+                    with self.env.cr.savepoint():
+                        handler._kept(step, outside_parameters[step.name], outside_effects[step.name])
+                except Exception:  # the failure is recorded, whatever its aftermath
+                    _logger.exception("AI COO action %s: what step %r did could not be recorded", self.id, step.name)
             return False
         self._approve(approval)
         self._record_success(steps, results)
