@@ -46,6 +46,7 @@ class IrHttp(models.AbstractModel):
                 "Invalid apikey", www_authenticate=werkzeug.datastructures.WWWAuthenticate("bearer")
             )
         if request.env.uid and request.env.uid != uid:
-            raise AccessDenied("Session user does not match the used apikey")
+            # Odoo's own (untranslated) words in _auth_method_bearer.
+            raise AccessDenied("Session user does not match the used apikey")  # pylint: disable=translation-required
         request.update_env(user=uid)
         cls._auth_method_user()
