@@ -23,6 +23,7 @@ from . import aiom_recommender_llm
 from . import aiom_llm_usage
 from . import ir_cron
 from . import ir_http
+from . import ir_mail_server
 from . import res_config_settings
 from . import res_users
 from . import res_users_apikeys

@@ -185,6 +185,10 @@ class AiomAction(models.Model):
     result = fields.Json(readonly=True, prefetch=False)
     result_display = fields.Text(string="Result (JSON)", compute="_compute_result_display")
     error_message = fields.Text(readonly=True)
+    execution_problem = fields.Text(
+        compute="_compute_execution_problem",
+        help="What would make this proposal fail if it were approved now (e.g. no way to send its email).",
+    )
     attempt_count = fields.Integer(readonly=True)
     idempotency_key = fields.Char(index=True, copy=False)
     expected_value = fields.Float(
@@ -274,6 +278,14 @@ class AiomAction(models.Model):
     def _compute_result_display(self):
         for action in self:
             action.result_display = pretty_json(action.result)
+
+    @api.depends("state", "step_ids.action_type", "step_ids.parameters")
+    def _compute_execution_problem(self):
+        # One look per step type for the whole batch of cards, not one per card.
+        open_actions = self.filtered(lambda action: action.state in (PENDING, FAILED))
+        problems = self.env["aiom.step.handler"]._problems(open_actions) if open_actions else {}
+        for action in self:
+            action.execution_problem = "\n".join(problems.get(action.id, [])) or False
 
     @api.depends("step_ids")
     def _compute_step_count(self):
@@ -747,8 +759,8 @@ class AiomAction(models.Model):
         handler = self.env["aiom.step.handler"]
         steps = self.step_ids.sorted("sequence")
         results = {}
-        # Results of deferred steps (emails accepted by SMTP2GO): a rollback cannot undo them.
-        outside_effects = {}
+        # Results of deferred steps (emails accepted by a provider): a rollback cannot undo them.
+        outside_effects, outside_parameters = {}, {}
         current = None
         try:
             with self.env.cr.savepoint():
@@ -768,6 +780,7 @@ class AiomAction(models.Model):
                     scope["steps"][step.name] = results[step.name]
                     if step in deferred:
                         outside_effects[step.name] = results[step.name]
+                        outside_parameters[step.name] = parameters
                 current = None
                 self._post_target_note(steps, results)
         except OperationalError:
@@ -777,6 +790,12 @@ class AiomAction(models.Model):
             # What left the database (an accepted email) stays true after the rollback.
             self._approve(approval)
             self._record_failure(steps, current, error, outside_effects)
+            for step in steps.filtered(lambda s: s.name in outside_effects):
+                try:
+                    with self.env.cr.savepoint():
+                        handler._kept(step, outside_parameters[step.name], outside_effects[step.name])
+                except Exception:  # the failure is recorded, whatever its aftermath
+                    _logger.exception("AI COO action %s: what step %r did could not be recorded", self.id, step.name)
             return False
         self._approve(approval)
         self._record_success(steps, results)

@@ -2,9 +2,10 @@ from odoo import api, fields, models
 
 
 class AiomEmailReceipt(models.Model):
-    """Proof that SMTP2GO accepted a step's email, kept even when the action rolls back.
+    """Proof that a provider (SMTP2GO, or Odoo's outgoing mail server) accepted a step's email, kept
+    even when the action rolls back.
 
-    Receipts are written from their own transaction right after SMTP2GO answers, so that neither a
+    Receipts are written from their own transaction right after the provider answers, so that neither a
     rolled-back action nor a crashed worker can make a retry send the same email twice. They hold
     plain ids rather than foreign keys for the same reason: the row must not wait on the action's
     own transaction.
@@ -18,13 +19,17 @@ class AiomEmailReceipt(models.Model):
     action_id = fields.Integer(required=True, index=True, readonly=True)
     step_id = fields.Integer(required=True, index=True, readonly=True)
     provider = fields.Selection(
-        [("smtp2go", "SMTP2GO"), ("chatter", "Chatter comment to followers")],
+        [
+            ("smtp2go", "SMTP2GO"),
+            ("odoo", "Odoo outgoing mail server"),
+            ("chatter", "Chatter comment to followers"),
+        ],
         default="smtp2go",
         required=True,
         readonly=True,
     )
     email_id = fields.Char(string="Email id", required=True, readonly=True)
-    request_id = fields.Char(string="SMTP2GO request id", readonly=True)
+    request_id = fields.Char(string="Provider request id", readonly=True)
     recipients = fields.Char(readonly=True)
     subject = fields.Char(readonly=True)
     result = fields.Json(readonly=True)
@@ -32,7 +37,7 @@ class AiomEmailReceipt(models.Model):
 
     @api.model
     def _accepted_result(self, step):
-        """The result SMTP2GO gave for ``step`` in an earlier attempt, or None.
+        """The result the provider gave for ``step`` in an earlier attempt, or None.
 
         Read through a fresh transaction: a receipt committed after this transaction began (by a
         worker that crashed, or by the attempt that just rolled back) must still be seen.

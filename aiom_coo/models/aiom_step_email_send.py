@@ -1,9 +1,12 @@
-from odoo import api, models
+from markupsafe import Markup
+
+from odoo import Command, api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import email_normalize, html_sanitize
+from odoo.tools import email_normalize, html_sanitize, plaintext2html
 from odoo.tools.translate import LazyTranslate
 
 from .. import limits
+from ..utils import record_link
 from .aiom_step_handler import StepType, step_parameters_schema, text_schema
 
 _lt = LazyTranslate(__name__)
@@ -19,7 +22,8 @@ ALLOWED_HEADERS = ("In-Reply-To", "References")
 
 
 class AiomStepHandler(models.AbstractModel):
-    """``email_send``: an email through SMTP2GO's HTTP API, sent once every ORM step has succeeded."""
+    """``email_send``: an email through the configured transport (SMTP2GO, or Odoo's outgoing mail
+    server), sent once every ORM step has succeeded and logged on the chatter of the record it is about."""
 
     # One file per step type, by design: the type is this file and nothing else.
     _inherit = "aiom.step.handler"  # pylint: disable=consider-merging-classes-inherited
@@ -128,6 +132,24 @@ class AiomStepHandler(models.AbstractModel):
     # ------------------------------------------------------------------ execution
 
     @api.model
+    def _problems_email_send(self, actions):
+        """Why the emails of these actions could not be sent now, before anyone approves them:
+        {action id: text}. One look at the transport for the whole batch (a page of cards); the
+        plans are read only when a company has no default sender, for the steps that name none."""
+        transport = self.env["aiom.email.transport"]
+        problem = transport._problem()
+        if problem:
+            return dict.fromkeys(actions.ids, problem)
+        senders = {company: transport._default_sender(company) for company in actions.company_id}
+        unsent = actions.filtered(lambda action: not senders[action.company_id])
+        if not unsent:
+            return {}
+        steps = self.env["aiom.action.step"].search_read(
+            [("action_id", "in", unsent.ids), ("action_type", "=", "email_send")], ["action_id", "parameters"]
+        )
+        return {row["action_id"][0]: self._no_sender() for row in steps if not (row["parameters"] or {}).get("sender")}
+
+    @api.model
     def _execute_email_send(self, step, parameters):
         transport = self.env["aiom.email.transport"]
         problem = transport._problem()
@@ -136,10 +158,12 @@ class AiomStepHandler(models.AbstractModel):
         accepted_before = self.env["aiom.email.receipt"]._accepted_result(step)
         if accepted_before:
             # The provider accepted this step's email in an earlier attempt: never send it twice.
-            return {**accepted_before, "already_sent": True}
-        sender = parameters.get("sender") or transport._default_sender()
+            result = {**accepted_before, "already_sent": True}
+            self._log_email(step, parameters, result)
+            return result
+        sender = parameters.get("sender") or transport._default_sender(step.action_id.company_id)
         if not sender:
-            raise UserError(self.env._("No sender: set a default sender in Settings > AI COO or give 'sender'."))
+            raise UserError(self._no_sender())
         to, cc, bcc = (parameters.get(key) or [] for key in ("to", "cc", "bcc"))
         accepted = transport._send(
             {
@@ -155,9 +179,107 @@ class AiomStepHandler(models.AbstractModel):
                 "headers": parameters.get("headers"),
             }
         )
-        result = {"sent": True, **accepted, "recipients": to + cc + bcc, "subject": parameters["subject"]}
+        result = {
+            "sent": True,
+            **accepted,
+            "sender": sender,
+            "recipients": to + cc + bcc,
+            "subject": parameters["subject"],
+        }
         self.env["aiom.email.receipt"]._store(step, result, provider=accepted["provider"])
+        self._log_email(step, parameters, result)
         return result
+
+    @api.model
+    def _no_sender(self):
+        return self.env._(
+            "No sender: set a default sender in Settings > AI COO > Email (or, with Odoo's outgoing mail, "
+            "the company's email address), or give 'sender'."
+        )
+
+    @api.model
+    def _kept_email_send(self, step, parameters, result):
+        """The action rolled back after this email was accepted: its chatter entry is written again."""
+        self._log_email(step, parameters, result)
+
+    # ------------------------------------------------------------------ chatter
+
+    @api.model
+    def _log_email(self, step, parameters, result):
+        """Show the email where people look: on the chatter of the record the action is about (the
+        lead, the invoice, the customer), else on the action, as an outgoing email with its
+        recipients, subject, body and attachments and a link back to the action.
+
+        It is a log: nobody is notified and nothing is emailed (no followers, no partners, no
+        ``mail.mail``). It is written once per accepted email: a retry after a rollback or a crash
+        writes it only if it is missing. Internal: blind copies are listed, portal users never see it.
+        """
+        action = step.action_id
+        target = action._target_record()
+        record = target if target is not None and hasattr(target, "message_post") else action
+        message_id = self._log_message_id(step, result)
+        # Written as superuser, as Odoo's own _message_log writes logs: an audit entry of what the
+        # approver's approval sent, on a record whose chatter the approver may only be able to read.
+        messages = self.env["mail.message"].sudo()
+        if messages.search_count(
+            [("model", "=", record._name), ("res_id", "=", record.id), ("message_id", "=", message_id)], limit=1
+        ):
+            return
+        messages.create(
+            {
+                "model": record._name,
+                "res_id": record.id,
+                "record_name": record.sudo().display_name,
+                "message_type": "email_outgoing",
+                "subtype_id": self.env.ref("mail.mt_comment").id,
+                "is_internal": True,
+                "author_id": self.env.user.partner_id.id,
+                "email_from": result.get("sender") or parameters.get("sender") or self.env.user.email_formatted,
+                "reply_to": parameters.get("reply_to") or result.get("sender") or False,
+                "subject": parameters["subject"],
+                "body": self._log_body(action, parameters, result),
+                "message_id": message_id,
+                "attachment_ids": [
+                    Command.link(attachment_id) for attachment_id in parameters.get("attachment_ids") or []
+                ],
+            }
+        )
+
+    @api.model
+    def _log_message_id(self, step, result):
+        """The chatter entry's Message-Id: the email's own when the provider is Odoo (so that a reply
+        finds the record), else one made of the provider's id; the same on every attempt."""
+        email_id = str(result.get("email_id") or "")
+        if email_id.startswith("<") and email_id.endswith(">"):
+            return email_id
+        return f"<aiom-step-{step.id}.{result.get('provider') or 'email'}.{email_id}@aiom-coo>"
+
+    @api.model
+    def _log_body(self, action, parameters, result):
+        lines = Markup("")
+        for key, label in (("to", self.env._("To")), ("cc", self.env._("Cc")), ("bcc", self.env._("Bcc"))):
+            addresses = parameters.get(key) or []
+            if addresses:
+                lines += Markup("<b>%s:</b> %s<br/>") % (label, ", ".join(addresses))
+        if parameters.get("html"):
+            content = html_sanitize(parameters["html"])
+        else:
+            content = plaintext2html(parameters.get("body") or "")
+        provider = dict(self.env["aiom.email.receipt"]._fields["provider"]._description_selection(self.env)).get(
+            result.get("provider"), result.get("provider") or ""
+        )
+        footer = self.env._(
+            "Sent by the AI COO action %(action)s through %(provider)s (email id %(email_id)s)%(again)s.",
+            action=record_link(action),
+            provider=provider,
+            email_id=result.get("email_id"),
+            again=self.env._(", accepted in an earlier attempt") if result.get("already_sent") else "",
+        )
+        return (
+            Markup('<p class="o_aiom_email_header">%s</p>') % lines
+            + Markup('<div class="o_aiom_email_body">%s</div>') % Markup(content)
+            + Markup('<p class="o_aiom_email_footer text-muted small">%s</p>') % footer
+        )
 
     @api.model
     def _email_attachments(self, attachment_ids):

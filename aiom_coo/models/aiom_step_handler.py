@@ -1,7 +1,8 @@
 """The step-type registry and what every step type shares.
 
 Each step type lives in one file (``aiom_step_<type>.py``) that adds its :class:`StepType` to
-``_step_types()`` and defines ``_normalize_<type>``, ``_execute_<type>`` and ``_summary_<type>``.
+``_step_types()`` and defines ``_normalize_<type>``, ``_execute_<type>`` and ``_summary_<type>``
+(and, when it needs them, ``_problems_<type>`` and ``_kept_<type>``).
 Nothing else names a type: the selections, the API schema, the guardrails, the LLM prompt and
 the inbox icons read this registry, and an unknown type is refused everywhere.
 
@@ -355,6 +356,32 @@ class AiomStepHandler(models.AbstractModel):
         result = getattr(self, f"_execute_{step.action_type}")(step, parameters)
         # Results are stored as JSON: dates and recordsets become plain values.
         return json.loads(json.dumps(result, default=json_value))
+
+    @api.model
+    def _problems(self, actions):
+        """What would stop ``actions`` from executing now ({action id: [texts]}), shown on proposals
+        before anyone approves them. A step type says so with ``_problems_<type>(actions)``, called
+        once per type with the actions whose plan holds it; the plans themselves are not read here."""
+        by_type = {}
+        for action_type, action in self.env["aiom.action.step"]._read_group(
+            [("action_id", "in", actions.ids)], ["action_type", "action_id"]
+        ):
+            by_type[action_type] = by_type.get(action_type, actions.browse()) | action
+        problems = {}
+        for action_type, typed in by_type.items():
+            check = getattr(self, f"_problems_{action_type}", None)
+            for action_id, text in (check(typed) if check else {}).items():
+                if text not in problems.setdefault(action_id, []):
+                    problems[action_id].append(text)
+        return problems
+
+    @api.model
+    def _kept(self, step, parameters, result):
+        """After the action rolled back: what a deferred step did outside the database stays true
+        (an accepted email); its type records it again with ``_kept_<type>(step, parameters, result)``."""
+        kept = getattr(self, f"_kept_{step.action_type}", None)
+        if kept is not None:
+            kept(step, parameters, result)
 
     @api.model
     def _summary(self, step, result):

@@ -4,12 +4,21 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..llm import DEFAULT_TIMEOUT
-from ..smtp2go import DEFAULT_BASE_URL, REGIONAL_BASE_URLS, Smtp2goClient, Smtp2goError
+from ..smtp2go import DEFAULT_BASE_URL, REGIONAL_BASE_URLS
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    aiom_email_transport = fields.Selection(
+        [("smtp2go", "SMTP2GO"), ("odoo", "Odoo's outgoing mail server")],
+        string="Send emails through",
+        config_parameter="aiom_coo.email_transport",
+        default=lambda self: self.env["aiom.email.transport"]._transport(),
+        help="SMTP2GO's HTTP API, or Odoo's own outgoing mail (Settings > Technical > Outgoing Mail Servers). "
+        "Until chosen: SMTP2GO when an API key is configured, else Odoo's outgoing mail.",
+    )
+    aiom_email_problem = fields.Char(string="Email problem", compute="_compute_aiom_email_problem")
     aiom_smtp2go_api_key = fields.Char(
         string="SMTP2GO API key",
         config_parameter="aiom_coo.smtp2go_api_key",
@@ -24,7 +33,8 @@ class ResConfigSettings(models.TransientModel):
     aiom_default_sender = fields.Char(
         string="Default sender",
         config_parameter="aiom_coo.default_sender",
-        help="A sender address verified in SMTP2GO, used when an email step names none.",
+        help="Used when an email step names no sender: an address verified in SMTP2GO, or one your outgoing "
+        "mail server may send from. With Odoo's outgoing mail, the company's email address when empty.",
     )
     aiom_smtp2go_timeout = fields.Float(
         string="SMTP2GO timeout (seconds)", config_parameter="aiom_coo.smtp2go_timeout", default=10.0
@@ -79,42 +89,57 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             settings.aiom_smtp2go_env_key = bool(os.environ.get("SMTP2GO_API_KEY"))
 
+    @api.depends("aiom_email_transport", "aiom_smtp2go_api_key")
+    def _compute_aiom_email_problem(self):
+        transport = self.env["aiom.email.transport"]
+        for settings in self:
+            if settings.aiom_email_transport == "smtp2go" and settings.aiom_smtp2go_api_key:
+                settings.aiom_email_problem = False
+            elif settings.aiom_email_transport in ("smtp2go", "odoo"):
+                settings.aiom_email_problem = getattr(transport, f"_problem_{settings.aiom_email_transport}")()
+            else:
+                settings.aiom_email_problem = False
+
     @api.depends("company_id")
     def _compute_aiom_llm_month_tokens(self):
         for settings in self:
             settings.aiom_llm_month_tokens = self.env["aiom.llm.usage"]._month_total(settings.company_id)
 
     def action_aiom_send_test_email(self):
-        """Send a test email to the current user with the settings as saved, and say what happened."""
+        """Send a test email to the current user through the chosen transport, with the settings as
+        saved, and say what happened."""
         self.ensure_one()
         self.execute()  # save first, like Odoo's own "Test connection" buttons
         recipient = self.env.user.email
         if not recipient:
             raise UserError(self.env._("Set an email address on your user to receive the test email."))
-        sender = self.aiom_default_sender or recipient
+        transport = self.env["aiom.email.transport"]
+        sender = transport._default_sender(self.company_id) or recipient
+        name = transport._transport()
         try:
-            client = Smtp2goClient(
-                self.aiom_smtp2go_api_key or os.environ.get("SMTP2GO_API_KEY"),
-                base_url=self.aiom_smtp2go_base_url or DEFAULT_BASE_URL,
-                timeout=self.aiom_smtp2go_timeout or 10.0,
-                max_retries=0,
+            accepted = transport._send(
+                {
+                    "sender": sender,
+                    "to": [recipient],
+                    "subject": self.env._("AI COO test email"),
+                    "text_body": self.env._("Email is configured correctly for AI COO."),
+                },
+                retries=False,
             )
-            accepted = client.send(
-                sender=sender,
-                to=[recipient],
-                subject=self.env._("AI COO test email"),
-                text_body=self.env._("SMTP2GO is configured correctly for AI COO."),
+        except UserError as error:
+            raise UserError(self.env._("The test email failed: %s", error.args[0])) from None
+        if name == "smtp2go":
+            message = self.env._(
+                "SMTP2GO accepted the email to %(to)s (email id %(id)s).", to=recipient, id=accepted["email_id"]
             )
-        except Smtp2goError as error:
-            raise UserError(self.env._("The test email failed: %s", error)) from None
+        else:
+            message = self.env._(
+                "Odoo's outgoing mail server accepted the email to %(to)s (Message-Id %(id)s).",
+                to=recipient,
+                id=accepted["email_id"],
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("Test email sent"),
-                "message": self.env._(
-                    "SMTP2GO accepted the email to %(to)s (email id %(id)s).", to=recipient, id=accepted["email_id"]
-                ),
-            },
+            "params": {"type": "success", "title": self.env._("Test email sent"), "message": message},
         }

@@ -4,12 +4,14 @@ from unittest.mock import patch
 
 import requests
 
+from odoo import tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import common as odoo_test_common
 from odoo.tests import tagged
 
 from .common import AiomCase
 from .smtp2go_server import API_KEY, FakeSmtp2go
+from .smtp_server import closed_port
 
 
 @tagged("post_install", "-at_install")
@@ -99,17 +101,73 @@ class TestEmailStep(AiomCase):
         self.assertIn(result["email_id"], summary.body)
         self.assertIn("cfo@example.com", summary.body)
         self.assertIn("Your invoice", summary.body)
-        logged = self.customer.message_ids.filtered(lambda m: result["email_id"] in (m.body or ""))
-        self.assertEqual(len(logged), 1, "the email is logged on the target record too")
+        # The customer's chatter shows the email as sent (and the action's note), notifying nobody.
+        logged = self.customer.message_ids.filtered(lambda m: m.message_type == "email_outgoing")
+        self.assertEqual(len(logged), 1, "the email is logged on the target record")
+        self.assertEqual((logged.subject, logged.author_id), ("Your invoice", self.admin.partner_id))
+        self.assertIn(result["email_id"], logged.body)
+        self.assertIn("archive@yourcompany.example.com", logged.body)
+        self.assertIn(f"/odoo/aiom.action/{action.id}", logged.body)
+        self.assertFalse(logged.notification_ids)
 
     def test_not_configured_sends_nothing(self):
-        """Without an API key the step fails with the documented message and no request is made."""
+        """SMTP2GO chosen without an API key: the card says so before anyone approves, the step
+        fails with the same words and no request is made."""
+        self.env["ir.config_parameter"].set_param("aiom_coo.email_transport", "smtp2go")
         self.env["ir.config_parameter"].set_param("aiom_coo.smtp2go_api_key", "")
         with patch.dict(os.environ, {"SMTP2GO_API_KEY": ""}):
-            action = self.approve(self.email_action())
+            action = self.email_action()
+            self.assertIn("SMTP2GO API key is not configured", action.execution_problem)
+            card = self.Action.with_user(self.approver).web_search_read(
+                [("id", "=", action.id)], {"execution_problem": {}}
+            )["records"][0]
+            self.assertEqual(card["execution_problem"], action.execution_problem)
+            self.approve(action)
         self.assertEqual(action.state, "failed")
         self.assertIn("SMTP2GO API key is not configured", action.error_message)
         self.assertEqual(self.smtp2go.requests, [])
+
+    def test_card_warns_when_no_outgoing_mail_server(self):
+        """Odoo's outgoing mail without a mail server: every email proposal says so beforehand, the
+        other proposals do not; approving fails with the same words and sends nothing."""
+        params = self.env["ir.config_parameter"]
+        params.set_param("aiom_coo.email_transport", "odoo")
+        self.env["ir.mail_server"].search([]).unlink()
+        plain = self.propose_create_partner()
+        with patch.dict(tools.config.options, {"smtp_server": ""}):
+            action = self.email_action()
+            self.assertIn("No outgoing mail server is configured", action.execution_problem)
+            self.assertFalse(plain.execution_problem)
+            self.approve(action)
+        self.assertEqual(action.state, "failed")
+        self.assertIn("No outgoing mail server is configured", action.error_message)
+        self.assertFalse(action.retry_at)
+        self.assertEqual(self.smtp2go.requests, [])
+        # Odoo's default (localhost:25) counts only when something answers there.
+        with patch.dict(tools.config.options, {"smtp_server": "127.0.0.1", "smtp_port": closed_port()}):
+            self.assertIn("nothing answers on 127.0.0.1", self.email_action(subject="Again").execution_problem)
+        # Executed and rejected proposals have nothing to warn about.
+        self.assertFalse(self.approve(self.propose_create_partner()).execution_problem)
+
+    def test_missing_sender_is_shown_beforehand(self):
+        """No default sender (SMTP2GO needs one): the card says so, unless the step names its sender."""
+        self.env["ir.config_parameter"].set_param("aiom_coo.default_sender", "")
+        self.assertIn("No sender", self.email_action().execution_problem)
+        self.assertFalse(self.email_action(sender="billing@yourcompany.example.com").execution_problem)
+
+    def test_transport_defaults_to_smtp2go_only_with_a_key(self):
+        """No choice made: SMTP2GO when a key is configured (setting or environment), else Odoo's."""
+        transport = self.env["aiom.email.transport"]
+        params = self.env["ir.config_parameter"]
+        self.assertEqual(transport._transport(), "smtp2go")
+        params.set_param("aiom_coo.smtp2go_api_key", "")
+        with patch.dict(os.environ, {"SMTP2GO_API_KEY": ""}):
+            self.assertEqual(transport._transport(), "odoo")
+            self.assertEqual(self.env["res.config.settings"].create({}).aiom_email_transport, "odoo")
+        with patch.dict(os.environ, {"SMTP2GO_API_KEY": API_KEY}):
+            self.assertEqual(transport._transport(), "smtp2go")
+            params.set_param("aiom_coo.email_transport", "odoo")
+            self.assertEqual(transport._transport(), "odoo", "a choice made in Settings wins")
 
     def test_environment_key_is_the_fallback(self):
         """The SMTP2GO_API_KEY environment variable serves when the setting is empty."""

@@ -108,7 +108,8 @@ class TestExecution(AiomCase):
         )
 
     def test_email_without_key_fails_and_sends_nothing(self):
-        """An email step with no SMTP2GO key fails with a clear message."""
+        """An email step through SMTP2GO with no key fails with a clear message."""
+        self.env["ir.config_parameter"].set_param("aiom_coo.email_transport", "smtp2go")
         self.env["ir.config_parameter"].set_param("aiom_coo.smtp2go_api_key", False)
         with patch.dict(os.environ, {"SMTP2GO_API_KEY": ""}):
             action = self.approve(

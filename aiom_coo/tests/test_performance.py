@@ -69,6 +69,7 @@ class TestQueryCounts(AiomCase):
                 "company_id",
                 "create_date",
                 "error_message",
+                "execution_problem",
             )
         }
 

@@ -1,3 +1,6 @@
+from unittest.mock import patch
+
+from odoo import tools
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -72,6 +75,20 @@ class TestInboxButtons(HttpCase):
         self.assertEqual(action.state, "failed")
         self.assertIn("target.parent_id is empty", action.error_message)
         self.assertEqual(self.customer.message_ids, messages_before, "nothing was posted")
+
+    def test_email_card_warns_before_approval(self):
+        """Odoo's outgoing mail chosen and no mail server: the email's card and form say so before
+        anyone approves; other cards do not."""
+        self.env["ir.config_parameter"].set_param("aiom_coo.email_transport", "odoo")
+        self.env["ir.mail_server"].search([]).unlink()
+        self.propose(
+            "Email Wanda Warning",
+            action_type="email_send",
+            parameters={"to": ["wanda@example.com"], "subject": "Hello", "body": "Hi Wanda"},
+        )
+        self.propose_contact("Create contact Nora Nowarning", "Nora Nowarning")
+        with patch.dict(tools.config.options, {"smtp_server": ""}):
+            self.start_tour("/odoo/ai-coo", "aiom_coo_inbox_email_problem", login="tour_approver")
 
     def test_no_buttons_without_the_approver_group(self):
         """A user who may only see actions gets the cards without any approval button."""

@@ -1,2 +1,3 @@
 from . import test_stalled_deals
 from . import test_crm_bridge
+from . import test_follow_up_email

@@ -77,6 +77,28 @@ registry.category("web_tour.tours").add("aiom_coo_inbox_failure", {
     ],
 });
 
+registry.category("web_tour.tours").add("aiom_coo_inbox_email_problem", {
+    steps: () => [
+        {
+            content: "Before anyone approves, the email card says why its email cannot be sent",
+            trigger: `${inColumn("Pending", "Email Wanda Warning")} .o_aiom_problem:contains('No outgoing mail server is configured')`,
+        },
+        {
+            content: "A card whose plan sends nothing carries no warning",
+            trigger: `${inColumn("Pending", "Create contact Nora Nowarning")}:not(:has(.o_aiom_problem))`,
+        },
+        {
+            content: "Open the email card",
+            trigger: `${inColumn("Pending", "Email Wanda Warning")} .o_aiom_title`,
+            run: "click",
+        },
+        {
+            content: "The form shows the same warning above the plan",
+            trigger: ".o_form_view .o_aiom_problem:contains('No outgoing mail server is configured')",
+        },
+    ],
+});
+
 registry.category("web_tour.tours").add("aiom_coo_inbox_no_buttons", {
     steps: () => [
         {
