@@ -88,7 +88,7 @@ foreign = env["aiom.action"].with_company(other).propose({
 })
 env.cr.commit()
 print("AIOM_FIXTURE=" + json.dumps({
-    "approver": {"id": approver.id, "key": approver_key},
+    "approver": {"id": approver.id, "key": approver_key, "partner_id": approver.partner_id.id},
     "plain": {"id": plain.id, "key": plain_key},
     "foreign_action_id": foreign.id,
 }))

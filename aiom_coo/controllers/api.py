@@ -82,6 +82,24 @@ def _text(value, name, required=False):
     return value
 
 
+def search_actions(state=None, limit=None, offset=None, domain=()):
+    """``{"count", "actions"}``: the caller's actions in the inbox's order, by state (one or a list)."""
+    limit = _integer(limit, "limit", 1, SEARCH_LIMIT_MAX, required=False, default=SEARCH_LIMIT_DEFAULT)
+    offset = _integer(offset, "offset", 0, required=False, default=0)
+    Action = request.env["aiom.action"]
+    domain = list(domain)
+    if state is not None:
+        states = [state] if isinstance(state, str) else state
+        known = {value for value, _label in Action._fields["state"].selection}
+        if not isinstance(states, list) or not states or not set(states) <= known:
+            raise ValidationError(
+                request.env._("Parameter 'state' must be one of %s, or a list of them.", ", ".join(sorted(known)))
+            )
+        domain.append(("state", "in", states))
+    actions = Action.search(domain, limit=limit, offset=offset)
+    return {"count": Action.search_count(domain), "actions": [action_to_dict(action) for action in actions]}
+
+
 def _action(action_id, name="id"):
     """The action the caller may read, or MissingError / AccessError."""
     action = request.env["aiom.action"].browse(_integer(action_id, name, 1))
@@ -154,20 +172,7 @@ class AiomApi(http.Controller):
     @http.route(f"{API_ROUTE}/search", type="json", auth="aiom_api", methods=["POST"])
     def search(self, state=None, limit=None, offset=None, **unknown):
         _check_request(unknown)
-        limit = _integer(limit, "limit", 1, SEARCH_LIMIT_MAX, required=False, default=SEARCH_LIMIT_DEFAULT)
-        offset = _integer(offset, "offset", 0, required=False, default=0)
-        Action = request.env["aiom.action"]
-        domain = []
-        if state is not None:
-            states = [state] if isinstance(state, str) else state
-            known = {value for value, _label in Action._fields["state"].selection}
-            if not isinstance(states, list) or not states or not set(states) <= known:
-                raise ValidationError(
-                    request.env._("Parameter 'state' must be one of %s, or a list of them.", ", ".join(sorted(known)))
-                )
-            domain = [("state", "in", states)]
-        actions = Action.search(domain, limit=limit, offset=offset)
-        return {"count": Action.search_count(domain), "actions": [action_to_dict(action) for action in actions]}
+        return search_actions(state, limit, offset)
 
     @http.route(f"{API_ROUTE}/get", type="json", auth="aiom_api", methods=["POST"])
     def get(self, id=None, **unknown):

@@ -7,6 +7,7 @@ from odoo import models
 from odoo.exceptions import AccessDenied
 from odoo.http import SessionExpiredException, request
 
+from ..controllers import mcp
 from ..controllers.api import unauthorized_reply
 
 
@@ -34,6 +35,18 @@ class IrHttp(models.AbstractModel):
             if request.dispatcher.routing_type != "http":
                 raise
             werkzeug.exceptions.abort(unauthorized_reply(error))
+
+    @classmethod
+    def _auth_method_aiom_mcp(cls):
+        """An Odoo API key only (``Authorization: Bearer KEY``), for the MCP endpoint: no browser
+        session, so no page of another site can act through it. Refused: HTTP 401 with a JSON-RPC
+        error and ``WWW-Authenticate: Bearer``, as MCP clients expect."""
+        try:
+            if not request.httprequest.headers.get("Authorization"):
+                raise SessionExpiredException("Authentication required")  # pylint: disable=translation-required
+            cls._aiom_auth_bearer()
+        except (AccessDenied, SessionExpiredException, werkzeug.exceptions.Unauthorized) as error:
+            werkzeug.exceptions.abort(mcp.unauthorized_reply(error))
 
     @classmethod
     def _aiom_auth_bearer(cls):
