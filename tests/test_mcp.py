@@ -152,6 +152,7 @@ def test_refusals_are_tool_results_and_change_nothing(live_server, api_users):
     async def script(client):
         groups = await client.call_tool("search_records", {"model": "res.users", "fields": ["login"]})
         hidden = await client.call_tool("read_record", {"model": "res.partner", "id": 10**9})
+        nul = await client.call_tool("search_records", {"model": "res.partner", "domain": [["name", "=", "a\x00b"]]})
         bad_arguments = await client.call_tool("propose_action", {"name": "No plan"})
         own = structured(
             await client.call_tool(
@@ -167,15 +168,16 @@ def test_refusals_are_tool_results_and_change_nothing(live_server, api_users):
         guardrails = structured(await client.call_tool("explain_guardrails", {}))
         resources = await client.list_resources()
         policy = await client.read_resource("aiom://guardrails")
-        return groups, hidden, bad_arguments, cancelled, foreign, guardrails, resources, policy
+        return groups, hidden, nul, bad_arguments, cancelled, foreign, guardrails, resources, policy
 
-    groups, hidden, bad_arguments, cancelled, foreign, guardrails, resources, policy = run_agent(
+    groups, hidden, nul, bad_arguments, cancelled, foreign, guardrails, resources, policy = run_agent(
         live_server, api_users["approver"]["key"], script
     )
     assert groups.is_error
     assert groups.structured_content["error"]["rule"] == "built-in: security and configuration models"
     assert groups.structured_content["error"]["name"] == "odoo.exceptions.ValidationError"
     assert hidden.is_error and "do not exist or" in hidden.content[0].text
+    assert nul.is_error and "NUL" in nul.content[0].text
     assert bad_arguments.is_error and "lacks 'steps'" in bad_arguments.content[0].text
     assert cancelled["state"] == "cancelled"
     assert foreign.is_error and foreign.structured_content["error"]["name"] in (

@@ -16,7 +16,7 @@ from .. import floor, limits
 from ..mcp import tool_result
 from ..models.aiom_step_handler import MODEL_SCHEMA, RISKS, StepCheck, Touch, text_schema
 from ..schema import schema_problem
-from ..utils import json_value
+from ..utils import has_nul, json_value
 from .api import _action, search_actions
 from .serialize import action_to_dict
 
@@ -238,6 +238,8 @@ class McpTools:
                 problem = schema_problem(arguments, definition["inputSchema"], "arguments")
                 if problem:
                     raise ValidationError(problem)
+                if has_nul(arguments):  # PostgreSQL stores no NUL characters
+                    raise ValidationError(self.env._("The arguments contain a NUL character."))
                 return getattr(self, f"_tool_{name}")(**arguments)
         except REFUSED as error:
             return refusal(error)
