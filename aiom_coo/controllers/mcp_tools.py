@@ -65,7 +65,7 @@ class McpTools:
             {
                 "name": "search_records",
                 "title": "Search records",
-                "description": "Search business records (e.g. res.partner, crm.lead) as the API key's user, within "
+                "description": "Search business records (e.g. res.partner) as the API key's user, within "
                 "the built-in floor (no security or configuration models) and the guardrail policy's search limit.",
                 "inputSchema": {
                     **search,
