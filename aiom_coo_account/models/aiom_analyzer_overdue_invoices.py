@@ -95,6 +95,7 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
         if not customers:
             return []
         customer_ids = [partner.id for partner in customers]
+        rank = {partner_id: index for index, partner_id in enumerate(customer_ids)}
         groups = defaultdict(lambda: Move)
         for level, domain in domains:
             invoices = Move.search(
@@ -106,7 +107,7 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
         return [
             self._invoice_finding(analyzer, partner, level, invoices)
             for (partner, level, _currency), invoices in sorted(
-                groups.items(), key=lambda item: (customer_ids.index(item[0][0].id), item[0][1].days, item[0][2].id)
+                groups.items(), key=lambda item: (rank[item[0][0].id], item[0][1].days, item[0][2].id)
             )
         ]
 
