@@ -147,7 +147,27 @@ class AiomAnalyzer(models.Model):
                 for record in finding["targets"]
             ]
         )
+        self._replace_pending(finding["targets"], action)
         return action
+
+    def _replace_pending(self, records, action):
+        """One live follow-up per record: ``action`` replaces the proposals still pending for its
+        records (e.g. a customer's reminder that now also names a newer invoice)."""
+        Followup = self.env["aiom.followup"]
+        older = Followup.search(
+            [
+                ("analyzer_id", "=", self.id),
+                ("target_model", "=", records._name),
+                ("target_res_id", "in", records.ids),
+                ("state", "=", "live"),
+                ("action_id", "!=", action.id),
+                ("action_id.state", "=", "pending"),
+            ]
+        ).action_id
+        for replaced in older:
+            replaced.action_cancel()
+            replaced.message_post(body=self.env._("Replaced by a newer follow-up: %s.", action.name))
+        Followup.search([("action_id", "in", older.ids), ("state", "=", "live")]).state = "stopped"
 
     @api.model
     def _assignee(self, user):

@@ -18,7 +18,9 @@ class AiomAnalyzerKind(models.AbstractModel):
     _watched_model = None
 
     def _find(self, analyzer, limit):
-        """At most ``limit`` findings of ``analyzer``: dicts with ``key`` (why, for idempotency),
+        """The findings of at most ``limit`` candidates of ``analyzer`` (customers, deals: never a
+        candidate split over two batches); fewer than ``limit`` findings means no candidate is
+        left, at least ``limit`` that the loop calls again. Dicts with ``key`` (why, for idempotency),
         ``targets`` (the records followed up), ``target`` (the record the proposal is about),
         ``level``, ``facts`` (plain values, for the wording), ``steps`` and ``name``."""
         raise NotImplementedError

@@ -104,8 +104,24 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
             for invoice in invoices:
                 # An accountant's reminder: per customer, level and currency (amounts are never added up).
                 groups[(invoice.commercial_partner_id, level, invoice.currency_id)] |= invoice
+            # A customer's reminder still waiting at this level is replaced by one naming all of them.
+            waiting = self.env["aiom.followup"].search(
+                [
+                    ("analyzer_id", "=", analyzer.id),
+                    ("level_id", "=", level.id),
+                    ("state", "=", "live"),
+                    ("action_id.state", "=", "pending"),
+                ]
+            )
+            if waiting:
+                for invoice in Move.search(
+                    [("id", "in", waiting.mapped("target_res_id")), ("commercial_partner_id", "in", customer_ids)]
+                ):
+                    group = (invoice.commercial_partner_id, level, invoice.currency_id)
+                    if group in groups:
+                        groups[group] |= invoice
         return [
-            self._invoice_finding(analyzer, partner, level, invoices)
+            self._invoice_finding(analyzer, partner, level, invoices.sorted(lambda i: (i.invoice_date_due, i.id)))
             for (partner, level, _currency), invoices in sorted(
                 groups.items(), key=lambda item: (rank[item[0][0].id], item[0][1].days, item[0][2].id)
             )

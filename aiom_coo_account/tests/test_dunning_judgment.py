@@ -223,6 +223,30 @@ class TestDunningJudgment(BrainLoopCase):
         self.assertIn("Despite our reminders", self.email_of(final)["body"], "now two were sent")
         self.assertEqual(final.risk_level, "high")
 
+    def test_new_invoice_joins_the_waiting_reminder(self):
+        """A customer's first reminder waits; another invoice becomes due: one new reminder names
+        both and replaces the waiting one, never two reminders beside each other."""
+        customer = self.fresh_customer("Growing Debt Ltd")
+        older = self.invoice(customer, 9)
+        with freeze_time(self.TODAY):
+            self.run_loop()
+        waiting = self.reminders_of(customer)
+        newer = self.invoice(customer, 4)
+        with freeze_time(self.TODAY + timedelta(days=4)):
+            self.run_loop()
+        self.assertEqual(waiting.state, "cancelled")
+        self.assertTrue(any("Replaced by a newer follow-up" in (m.body or "") for m in waiting.message_ids))
+        replacing = self.reminders_of(customer) - waiting
+        self.assertEqual(len(replacing), 1)
+        self.assertEqual(replacing.state, "pending")
+        self.assertIn("2 invoices", replacing.rationale)
+        for invoice in older | newer:
+            self.assertIn(invoice.name, self.email_of(replacing)["subject"])
+            self.assertEqual(self.live_followups(invoice).action_id, replacing, "one live reminder per invoice")
+        with freeze_time(self.TODAY + timedelta(days=4, hours=1)):
+            self.run_loop()
+        self.assertEqual(self.reminders_of(customer), waiting | replacing, "settled: nothing more")
+
     def test_rejected_level_ends_the_sequence(self):
         """A reminder a person turned down is not followed by the next level."""
         customer = self.fresh_customer("Promised To Pay Ltd")
