@@ -61,7 +61,7 @@ def loop_until_done():
         cr.precommit.run()
         env.invalidate_all()  # what a commit between cron rounds would do to the cache
         proposed += len(outcome["proposed"])
-        if len(outcome["proposed"]) < BATCH:
+        if not outcome["more"]:
             break
     elapsed, count = time.perf_counter() - start, cr.sql_log_count - queries
     peak = tracemalloc.get_traced_memory()[1] / 2**20

@@ -46,7 +46,7 @@ while True:
     env.cr.commit()  # as ir.cron commits between rounds
     env.invalidate_all()
     proposed += len(outcome["proposed"])
-    if len(outcome["proposed"]) < {BATCH}:
+    if not outcome["more"]:
         break
 print("BENCH=" + repr((time.perf_counter() - started, proposed, rounds, env["aiom.action"].search_count([]) - before)))
 """

@@ -913,13 +913,21 @@ class AiomAction(models.Model):
         what the guardrails allow. Reports progress; ir.cron calls it again while work remains."""
         expired = self._expire_stale(batch_size)
         stopped = self.env["aiom.followup"]._stop_resolved(batch_size)
-        proposed = self.env["aiom.analyzer"].search([])._run(batch_size)
+        proposed, more = self.env["aiom.analyzer"].search([])._run_batch(batch_size)
         retried = self._retry_transient(batch_size)
         executed = self._auto_execute_pending(batch_size)
         done = len(expired) + len(stopped) + len(proposed) + len(retried) + len(executed)
-        # A full batch of new proposals means more findings may wait: ask for another round.
-        self.env["ir.cron"]._notify_progress(done=done, remaining=batch_size if len(proposed) >= batch_size else 0)
-        return {"expired": expired, "stopped": stopped, "proposed": proposed, "retried": retried, "executed": executed}
+        # An analyzer that found a full batch of candidates may have more: Odoo calls again at once
+        # (after a commit, up to 10 times a run), so that one scheduled run files every finding.
+        self.env["ir.cron"]._notify_progress(done=max(done, 1 if more else 0), remaining=batch_size if more else 0)
+        return {
+            "expired": expired,
+            "stopped": stopped,
+            "proposed": proposed,
+            "retried": retried,
+            "executed": executed,
+            "more": more,
+        }
 
     @api.model
     def _retry_transient(self, batch_size):

@@ -76,12 +76,19 @@ class AiomAnalyzer(models.Model):
         }
 
     def _run(self, batch_size, strict=False):
-        """Find, deduplicate and propose; return the new actions.
+        """Find, deduplicate and propose; return the new actions (see ``_run_batch``)."""
+        return self._run_batch(batch_size, strict=strict)[0]
 
+    def _run_batch(self, batch_size, strict=False):
+        """One batch of each analyzer: ``(new actions, more)``.
+
+        ``more`` says that some analyzer found a full batch of candidates, so that more may wait:
+        it counts candidates, not the proposals filed (grouping and deduplication file fewer).
         Without ``strict`` (the scheduled loop), an analyzer whose records the user may not read
         is skipped with a warning so that the others still run.
         """
         actions = self.env["aiom.action"]
+        more = False
         for analyzer in self:
             # In its own company: the record rules keep it to that company's records.
             analyzer = analyzer.with_company(analyzer.company_id)
@@ -98,9 +105,10 @@ class AiomAnalyzer(models.Model):
                     raise UserError(message) from None
                 _logger.warning("AI COO brain loop: %s", message)
                 continue
+            more = more or len(findings) >= batch_size
             for finding in findings:
                 actions |= analyzer._propose(finding)
-        return actions
+        return actions, more
 
     def _propose(self, finding):
         """One proposal for ``finding``, unless one already answers it (its idempotency key)."""
@@ -124,6 +132,8 @@ class AiomAnalyzer(models.Model):
         )
         action._engine().write({"analyzer_id": self.id})
         recommender._recorded(action, vals)
+        # What the finding said about each record (a balance, the last contact): a change withdraws it.
+        fingerprints = self._kind()._fingerprints(self, finding["targets"])
         self.env["aiom.followup"].create(
             [
                 {
@@ -132,11 +142,32 @@ class AiomAnalyzer(models.Model):
                     "target_res_id": record.id,
                     "level_id": finding.get("level") and finding["level"].id,
                     "action_id": action.id,
+                    "fingerprint": fingerprints.get(record.id, False),
                 }
                 for record in finding["targets"]
             ]
         )
+        self._replace_pending(finding["targets"], action)
         return action
+
+    def _replace_pending(self, records, action):
+        """One live follow-up per record: ``action`` replaces the proposals still pending for its
+        records (e.g. a customer's reminder that now also names a newer invoice)."""
+        Followup = self.env["aiom.followup"]
+        older = Followup.search(
+            [
+                ("analyzer_id", "=", self.id),
+                ("target_model", "=", records._name),
+                ("target_res_id", "in", records.ids),
+                ("state", "=", "live"),
+                ("action_id", "!=", action.id),
+                ("action_id.state", "=", "pending"),
+            ]
+        ).action_id
+        for replaced in older:
+            replaced.action_cancel()
+            replaced.message_post(body=self.env._("Replaced by a newer follow-up: %s.", action.name))
+        Followup.search([("action_id", "in", older.ids), ("state", "=", "live")]).state = "stopped"
 
     @api.model
     def _assignee(self, user):
@@ -159,19 +190,44 @@ class AiomAnalyzer(models.Model):
             domain.append(("level_id", "=", level.id))
         return self.env["aiom.followup"].search(domain).mapped("target_res_id")
 
+    def _outdated(self, followups):
+        """``(resolved, changed)``: the records of ``followups`` whose situation was resolved
+        (deleted, paid, won, lost), and those still open whose situation changed since the
+        proposal (another balance, a contact with the customer)."""
+        self.ensure_one()
+        records = self.env[followups[0].target_model].browse(followups.mapped("target_res_id"))
+        present = records.exists()
+        still_open = self._still_open(present)
+        now = self._kind()._fingerprints(self, still_open)
+        changed = still_open.browse(
+            followup.target_res_id
+            for followup in followups
+            if followup.fingerprint
+            and followup.target_res_id in still_open.ids
+            and now.get(followup.target_res_id) != followup.fingerprint
+        )
+        return records - still_open, changed
+
     def _check_still_needed(self, action):
-        """At execution: refuse a follow-up whose situation was resolved meanwhile (paid, won, lost)."""
+        """At execution: refuse a follow-up whose situation was resolved (paid, won, lost) or
+        changed (another balance, a contact) since it was proposed; the loop proposes it again."""
         self.ensure_one()
         followups = self.env["aiom.followup"].search([("action_id", "=", action.id)])
         if not followups:
             return
-        records = self.env[followups[0].target_model].browse(followups.mapped("target_res_id"))
-        gone = records - records.exists()
-        resolved = (records - gone) - self._still_open(records - gone)
-        if gone or resolved:
+        resolved, changed = self._outdated(followups)
+        present = resolved.exists()
+        if resolved:
             raise UserError(
                 self.env._(
                     "No longer needed, nothing was done: %s was resolved meanwhile.",
-                    ", ".join((resolved.mapped("display_name") or []) + [str(i) for i in gone.ids]),
+                    ", ".join(present.mapped("display_name") + [str(i) for i in (resolved - present).ids]),
+                )
+            )
+        if changed:
+            raise UserError(
+                self.env._(
+                    "Withdrawn, nothing was done: %s. The brain loop proposes it again as it is now.",
+                    self._kind()._changed_message(changed),
                 )
             )

@@ -22,36 +22,45 @@ class AiomFollowup(models.Model):
     action_state = fields.Selection(related="action_id.state", string="Proposal state")
     # Not create_date: the loop compares it with its own clock (which tests move with freezegun).
     date = fields.Datetime(default=fields.Datetime.now, required=True, index=True)
+    # What the proposal said about the record (a balance, the last contact): see _fingerprints.
+    fingerprint = fields.Char(readonly=True)
     state = fields.Selection([("live", "Live"), ("stopped", "Stopped")], default="live", required=True, index=True)
 
     @api.model
     def _stop_resolved(self, batch_size):
-        """Stop follow-ups whose record is resolved, cancelling their pending proposals.
+        """Stop the follow-ups whose record was resolved (paid, won, lost) or changed (another
+        balance, a contact) while their proposal waited or after it failed; the pending proposals
+        are cancelled, and the records still open are proposed again as they are now.
 
-        Looks at every pending analyzer proposal, by chunks: the cost follows the number of open
-        proposals, not the size of the database.
+        Looks at the live follow-ups of pending and failed proposals only, by chunks: the cost
+        follows the number of open proposals, not the size of the database.
         """
         stopped = self.browse()
-        pending = self.env["aiom.action"].search([("state", "=", "pending"), ("analyzer_id", "!=", False)], order="id")
-        for start in range(0, len(pending), batch_size):
-            live = self.search([("action_id", "in", pending[start : start + batch_size].ids), ("state", "=", "live")])
-            stopped |= self._stop_if_resolved(live)
+        live = self.search([("state", "=", "live"), ("action_id.state", "in", ("pending", "failed"))], order="id")
+        for start in range(0, len(live), batch_size):
+            stopped |= self._stop_if_outdated(live[start : start + batch_size])
         return stopped
 
-    def _stop_if_resolved(self, live):
+    def _stop_if_outdated(self, live):
         stopped = self.browse()
         for analyzer in live.analyzer_id:
             mine = live.filtered(lambda followup, a=analyzer: followup.analyzer_id == a)
-            records = self.env[mine[0].target_model].browse(mine.mapped("target_res_id")).exists()
-            still_open = set(analyzer._still_open(records).ids)
-            resolved = mine.filtered(lambda followup, open_ids=still_open: followup.target_res_id not in open_ids)
-            for action in resolved.action_id:
+            resolved, changed = analyzer._outdated(mine)
+            outdated = mine.filtered(lambda f, ids=set((resolved | changed).ids): f.target_res_id in ids)
+            for action in outdated.action_id.filtered(lambda a: a.state == "pending"):
                 action.action_cancel()
-                action.message_post(
-                    body=self.env._("Cancelled by the brain loop: the situation was resolved meanwhile.")
-                )
-            # Every follow-up of a cancelled action stops: the records still open get a fresh proposal.
-            ended = self.search([("action_id", "in", resolved.action_id.ids), ("state", "=", "live")])
+                targets = set(outdated.filtered(lambda f, a=action: f.action_id == a).mapped("target_res_id"))
+                mine_changed = changed.filtered(lambda record, ids=targets: record.id in ids)
+                if mine_changed:
+                    body = self.env._(
+                        "Withdrawn by the brain loop: %s. It is proposed again as it is now.",
+                        analyzer._kind()._changed_message(mine_changed),
+                    )
+                else:
+                    body = self.env._("Cancelled by the brain loop: the situation was resolved meanwhile.")
+                action.message_post(body=body)
+            # Every follow-up of a withdrawn action stops: the records still open get a fresh proposal.
+            ended = self.search([("action_id", "in", outdated.action_id.ids), ("state", "=", "live")])
             ended.state = "stopped"
             stopped |= ended
         return stopped

@@ -1,6 +1,8 @@
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
+from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
+
 
 class AiomCase(TransactionCase):
     """Users for each AI COO group and a customer to act on."""
@@ -59,3 +61,23 @@ class BrainLoopCase(AiomCase):
 
     def proposals_for(self, analyzer):
         return self.Action.search([("analyzer_id", "=", analyzer.id)])
+
+    def scheduled_run(self, batch_size=200):
+        """One run of the scheduled action as ir.cron makes it: the loop is called again while it
+        reports work left, at most MAX_BATCH_PER_CRON_JOB times. Returns how many calls it took."""
+        cron = self.env.ref("aiom_coo.ir_cron_brain_loop")
+        Action = self.Action.with_user(self.operator)
+        for calls in range(1, MAX_BATCH_PER_CRON_JOB + 1):
+            progress = self.env["ir.cron.progress"].sudo().create({"cron_id": cron.id})
+            Action.with_context(ir_cron_progress_id=progress.id)._cron_brain_loop(batch_size=batch_size)
+            if not progress.remaining:
+                return calls
+        self.fail(f"the brain loop still reports work left after {MAX_BATCH_PER_CRON_JOB} calls: not one run")
+
+    def mark_sent(self, action, when):
+        """What a person's approval leaves behind, back-dated: ``action`` executed at ``when``."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE aiom_action SET state = 'executed', executed_date = %s WHERE id = %s", [when, action.id]
+        )
+        self.env.invalidate_all()

@@ -27,13 +27,14 @@ class AiomBrainLoopRun(models.TransientModel):
         operator = self.env.ref("aiom_coo.user_aiom_operator")
         Action = self.env["aiom.action"].with_env(self.env(user=operator.id, context={}))
         outcome = Action._cron_brain_loop(batch_size=BATCH_SIZE)
+        more = outcome.pop("more")
         counts = {name: len(records) for name, records in outcome.items()}
         message = self.env._(
             "Expired: %(expired)s, stopped: %(stopped)s, proposed: %(proposed)s, retried: %(retried)s, "
             "executed: %(executed)s.",
             **counts,
         )
-        if counts["proposed"] >= BATCH_SIZE and self._cron():
+        if more and self._cron():
             self._cron()._trigger()
             message += " " + self.env._("More findings wait: the scheduled action goes on in the background.")
         return {

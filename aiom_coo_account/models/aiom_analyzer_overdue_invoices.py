@@ -2,6 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import fields, models
+from odoo.osv import expression
 from odoo.tools import format_amount
 
 from odoo.addons.aiom_coo.references import fill
@@ -30,36 +31,119 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
     def _still_open(self, invoices):
         return invoices.filtered_domain([("state", "=", "posted"), ("payment_state", "in", ("not_paid", "partial"))])
 
-    def _find(self, analyzer, limit):
-        levels = analyzer.level_ids.sorted("days", reverse=True)
-        if not levels:
-            return []
+    def _fingerprints(self, analyzer, invoices):
+        # The balance the reminder states: a payment meanwhile withdraws it, to be proposed again.
+        return {invoice.id: f"{invoice.amount_residual:.{invoice.currency_id.decimal_places}f}" for invoice in invoices}
+
+    def _changed_message(self, invoices):
+        return self.env._(
+            "the balance of %s changed since the proposal (a payment or a credit note)",
+            ", ".join(invoices.mapped("name")),
+        )
+
+    def _level_domains(self, analyzer):
+        """``[(level, domain)]``: the invoices due for each level (see ``aiom.analyzer.kind._next_level``).
+
+        A level applies from its days overdue to invoices it was not proposed for; a level after
+        the first only once the previous one was sent, the days between them after it was sent.
+        An invoice 50 days overdue that was never reminded gets the first reminder.
+        """
+        levels = analyzer.level_ids.sorted("days")
         today = fields.Date.context_today(self)
-        groups = defaultdict(lambda: self.env["account.move"])
-        found = 0
-        for level in levels:
-            next_level = levels.filtered(lambda lvl, lv=level: lvl.days > lv.days)[-1:]
+        now = fields.Datetime.now()
+        Followup = self.env["aiom.followup"]
+        domains = []
+        for previous, level in zip([None, *levels], levels, strict=False):
             domain = self._overdue_domain(analyzer) + [("invoice_date_due", "<=", today - timedelta(days=level.days))]
-            if next_level:
-                domain.append(("invoice_date_due", ">", today - timedelta(days=next_level.days)))
-            reminded = analyzer._followed_up_ids(level)
-            if reminded:
-                domain.append(("id", "not in", reminded))
-            invoices = self.env["account.move"].search(domain, limit=limit - found, order="invoice_date_due, id")
-            for invoice in invoices:
-                groups[(invoice.commercial_partner_id, level)] |= invoice
-            found += len(invoices)
-            if found >= limit:
-                break
-        return [
-            self._invoice_finding(analyzer, partner, level, invoices) for (partner, level), invoices in groups.items()
+            proposed = analyzer._followed_up_ids(level)
+            if proposed:
+                domain.append(("id", "not in", proposed))
+            if previous is not None:
+                sent = Followup.search(
+                    [
+                        ("analyzer_id", "=", analyzer.id),
+                        ("level_id", "=", previous.id),
+                        ("action_id.state", "=", "executed"),
+                        ("action_id.executed_date", "<=", now - timedelta(days=level.days - previous.days)),
+                    ]
+                ).mapped("target_res_id")
+                domain.append(("id", "in", sent))
+            domains.append((level, domain))
+        return domains
+
+    def _find(self, analyzer, limit):
+        """Reminders for at most ``limit`` customers, each with all its invoices due, at every level.
+
+        The batch counts customers (commercial partners), not invoices: a customer's invoices are
+        never split over two batches, and fewer than ``limit`` customers means none is left.
+        """
+        domains = self._level_domains(analyzer)
+        if not domains:
+            return []
+        Move = self.env["account.move"]
+        any_level = expression.OR([domain for _level, domain in domains])
+        customers = [
+            partner
+            for partner, _due in Move._read_group(
+                any_level,
+                ["commercial_partner_id"],
+                ["invoice_date_due:min"],
+                order="invoice_date_due:min, commercial_partner_id",
+                limit=limit,
+            )
         ]
+        if not customers:
+            return []
+        customer_ids = [partner.id for partner in customers]
+        rank = {partner_id: index for index, partner_id in enumerate(customer_ids)}
+        groups = defaultdict(lambda: Move)
+        for level, domain in domains:
+            invoices = Move.search(
+                domain + [("commercial_partner_id", "in", customer_ids)], order="invoice_date_due, id"
+            )
+            for invoice in invoices:
+                # An accountant's reminder: per customer, level and currency (amounts are never added up).
+                groups[(invoice.commercial_partner_id, level, invoice.currency_id)] |= invoice
+            # A customer's reminder still waiting at this level is replaced by one naming all of them.
+            waiting = self.env["aiom.followup"].search(
+                [
+                    ("analyzer_id", "=", analyzer.id),
+                    ("level_id", "=", level.id),
+                    ("state", "=", "live"),
+                    ("action_id.state", "=", "pending"),
+                ]
+            )
+            if waiting:
+                for invoice in Move.search(
+                    [("id", "in", waiting.mapped("target_res_id")), ("commercial_partner_id", "in", customer_ids)]
+                ):
+                    group = (invoice.commercial_partner_id, level, invoice.currency_id)
+                    if group in groups:
+                        groups[group] |= invoice
+        return [
+            self._invoice_finding(analyzer, partner, level, invoices.sorted(lambda i: (i.invoice_date_due, i.id)))
+            for (partner, level, _currency), invoices in sorted(
+                groups.items(), key=lambda item: (rank[item[0][0].id], item[0][1].days, item[0][2].id)
+            )
+        ]
+
+    def _recipients(self, partner, invoices):
+        """Who gets the reminder: the contact each invoice was sent to when it has an email, else
+        the customer's invoice address (``address_get``, as OCA's account_credit_control does), else
+        the customer itself."""
+        addressees = invoices.partner_id.filtered("email")
+        if any(not invoice.partner_id.email for invoice in invoices):
+            invoice_address = partner.browse(partner.address_get(["invoice"])["invoice"])
+            addressees |= (invoice_address | partner).filtered("email")[:1]
+        return addressees
 
     def _invoice_finding(self, analyzer, partner, level, invoices):
         today = fields.Date.context_today(self)
         currency = invoices[0].currency_id
         amount = sum(invoices.mapped("amount_residual"))
         days = max((today - due).days for due in invoices.mapped("invoice_date_due"))
+        recipients = self._recipients(partner, invoices)
+        levels = analyzer.level_ids.sorted("days")
         facts = {
             "partner": partner.name,
             "invoice_count": len(invoices),
@@ -69,8 +153,12 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
             "currency": currency.name,
             "days_overdue": days,
             "level": level.name,
-            "level_rank": list(analyzer.level_ids.sorted("days")).index(level) + 1,
-            "has_email": bool(partner.email),
+            "level_rank": list(levels).index(level) + 1,
+            "final": level == levels[-1] and len(levels) > 1,
+            "has_email": bool(recipients),
+            # Names only: facts may go to an LLM, addresses never do (the email step holds them).
+            "recipients": recipients.mapped("name"),
+            "recipient_is_customer": recipients == partner,
         }
         placeholders = {
             "partner": partner.name,
@@ -82,19 +170,19 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
             "company": analyzer.company_id.name,
         }
         steps = []
-        if partner.email:
+        if recipients:
             steps.append(
                 {
                     "name": "reminder",
                     "action_type": "email_send",
                     "parameters": {
-                        "to": [partner.email],
+                        "to": recipients.mapped("email"),
                         "subject": fill(level.email_subject or "$level: $documents", placeholders),
                         "body": fill(level.email_body or "", placeholders),
                     },
                 }
             )
-        if level.schedule_activity or not partner.email:
+        if level.schedule_activity or not recipients:
             steps.append(
                 {
                     "name": "accountant_activity",
@@ -110,8 +198,11 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
                 }
             )
         target = invoices if len(invoices) == 1 else partner
+        # The balance is part of the key: withdrawn after a payment, the reminder is proposed again.
+        due = f"{amount:.{currency.decimal_places}f}"
         return {
-            "key": f"partner:{partner.id}:level:{level.id}:invoices:{'-'.join(map(str, sorted(invoices.ids)))}",
+            "key": f"partner:{partner.id}:level:{level.id}:currency:{currency.id}"
+            f":invoices:{'-'.join(map(str, sorted(invoices.ids)))}:due:{due}",
             "targets": invoices,
             "target": target,
             "level": level,
@@ -133,9 +224,11 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
             level=facts["level"],
         )
         if not facts["has_email"]:
-            rationale += " " + self.env._("No email address on the customer: an activity for the accountant instead.")
-        # An email to a customer is never low risk; a final notice is high. Without an email, the
-        # accountant's activity alone is low risk.
-        risk = "high" if rank >= 3 else "medium" if facts["has_email"] else "low"
+            rationale += " " + self.env._(
+                "No email address on the customer or its invoice address: an activity for the accountant instead."
+            )
+        elif not facts.get("recipient_is_customer"):
+            rationale += " " + self.env._("Sent to %s (the invoice address).", ", ".join(facts["recipients"]))
+        risk = self._risk(facts["has_email"], final=facts.get("final", rank >= 3))
         confidence = min(0.95, 0.8 + 0.05 * min(facts["days_overdue"] // 7, 3)) - 0.05 * (rank - 1)
         return rationale, confidence, risk, facts["amount"]

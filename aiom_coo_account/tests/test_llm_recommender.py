@@ -29,6 +29,8 @@ class TestLlmRecommender(AiomCase):
         cls.operator = cls.env.ref("aiom_coo.user_aiom_operator")
         cls.analyzer = cls.env.ref("aiom_coo_account.analyzer_overdue_invoices")
         cls.other = cls.env["res.partner"].create({"name": "Gemini Late Payer", "email": "gemini@example.com"})
+        # Never reminded, these invoices get the first reminder: with an activity, the plan checked here.
+        cls.analyzer.level_ids.sorted("days")[0].schedule_activity = True
         cls.invoice(cls.customer, 25)
         cls.invoice(cls.other, 25, 5000.0)
 

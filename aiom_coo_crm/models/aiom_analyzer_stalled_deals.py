@@ -19,20 +19,47 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
     def _still_open(self, leads):
         return leads.filtered_domain([("active", "=", True), ("probability", "<", 100), ("type", "=", "opportunity")])
 
+    def _contact_domain(self):
+        """The messages that are contact with the customer: an email or comment exchanged in the
+        chatter (not the AI COO's own follow-up emails, logged as outgoing emails), and a completed
+        activity (a logged call, a meeting), as salespeople record them."""
+        return [
+            "|",
+            "&",
+            ("message_type", "in", CUSTOMER_FACING),
+            ("subtype_id", "=", self.env.ref("mail.mt_comment").id),
+            ("mail_activity_type_id", "!=", False),
+        ]
+
     def _stalled_domain(self, analyzer, days):
         cutoff = fields.Datetime.now() - timedelta(days=days)
-        comment = self.env.ref("mail.mt_comment")
         return [
             ("date_last_stage_update", "<", cutoff),
-            (
-                "message_ids",
-                "not any",
-                [("date", ">=", cutoff), ("message_type", "in", CUSTOMER_FACING), ("subtype_id", "=", comment.id)],
-            ),
+            ("message_ids", "not any", [("date", ">=", cutoff), *self._contact_domain()]),
             ("activity_ids", "not any", [("date_deadline", ">=", fields.Date.context_today(self))]),
         ]
 
+    def _fingerprints(self, analyzer, leads):
+        # When the silence began: a contact or a stage change since the proposal withdraws it.
+        last_contact = self._last_customer_contact(analyzer, leads)
+        return {lead.id: f"{self._silent_since(lead, last_contact):%Y-%m-%d %H:%M:%S}" for lead in leads}
+
+    def _changed_message(self, leads):
+        return self.env._(
+            "there was contact with the customer, or a stage change, on %s since the proposal",
+            ", ".join(leads.mapped("name")),
+        )
+
+    def _silent_since(self, lead, last_contact):
+        return max(filter(None, [lead.date_last_stage_update, last_contact.get(lead.id)]))
+
     def _find(self, analyzer, limit):
+        """Follow-ups for at most ``limit`` stalled deals; fewer means none is left.
+
+        The stalled deals are read page by page until ``limit`` of them are due for a level: a
+        deal whose sequence is over for this silence (every level sent, or one turned down) does
+        not hold a place in the batch.
+        """
         levels = analyzer.level_ids.sorted("days")
         if not levels:
             return []
@@ -55,45 +82,53 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
             + ["|"] * (len(alternatives) - 1)
             + [leaf for alternative in alternatives for leaf in _and(alternative)]
         )
-        # Deals followed up lately, or whose follow-up still waits for a decision, are not candidates.
-        recent = self.env["aiom.followup"].search(
+        # A deal whose follow-up still waits for a decision (or an execution) gets no other one.
+        waiting = self.env["aiom.followup"].search(
             [
                 ("analyzer_id", "=", analyzer.id),
                 ("state", "=", "live"),
-                "|",
                 ("action_id.state", "in", ("pending", "approved", "failed")),
-                ("date", ">", fields.Datetime.now() - timedelta(days=self._min_level_gap(analyzer))),
             ]
         )
-        if recent:
-            domain.append(("id", "not in", recent.mapped("target_res_id")))
-        leads = self.env["crm.lead"].search(domain, limit=limit, order="expected_revenue desc, id")
-        last_contact = self._last_customer_contact(analyzer, leads)
+        if waiting:
+            domain.append(("id", "not in", waiting.mapped("target_res_id")))
+        now = fields.Datetime.now()
         findings = []
-        for lead in leads:
-            since = max(filter(None, [lead.date_last_stage_update, last_contact.get(lead.id)]))
-            stale_days = (fields.Datetime.now() - since).days
-            threshold = by_stage.get(lead.stage_id.id, analyzer.default_days)
-            level = levels.filtered(lambda lvl, s=stale_days, t=threshold: t + lvl.days <= s)[-1:]
-            if level:
-                findings.append(self._deal_finding(analyzer, lead, level, since, stale_days))
+        offset = 0
+        while len(findings) < limit:
+            leads = self.env["crm.lead"].search(domain, limit=limit, offset=offset, order="expected_revenue desc, id")
+            if not leads:
+                break
+            offset += len(leads)
+            last_contact = self._last_customer_contact(analyzer, leads)
+            history = self.env["aiom.followup"].search(
+                [
+                    ("analyzer_id", "=", analyzer.id),
+                    ("target_model", "=", "crm.lead"),
+                    ("target_res_id", "in", leads.ids),
+                    ("state", "=", "live"),
+                ]
+            )
+            for lead in leads:
+                since = self._silent_since(lead, last_contact)
+                # This silence's follow-ups: those proposed after it began.
+                episode = history.filtered(
+                    lambda f, lead=lead, since=since: f.target_res_id == lead.id and f.date >= since
+                )
+                level = self._next_level(levels, episode, now)
+                stale_days = (now - since).days
+                threshold = by_stage.get(lead.stage_id.id, analyzer.default_days)
+                if level and (level != levels[0] or threshold + level.days <= stale_days):
+                    findings.append(self._deal_finding(analyzer, lead, level, since, stale_days))
+                if len(findings) >= limit:
+                    break
         return findings
-
-    def _min_level_gap(self, analyzer):
-        days = sorted(analyzer.level_ids.mapped("days"))
-        gaps = [later - earlier for earlier, later in zip(days, days[1:], strict=False) if later > earlier]
-        return min(gaps, default=7)
 
     def _last_customer_contact(self, analyzer, leads):
         if not leads:
             return {}
         groups = self.env["mail.message"]._read_group(
-            [
-                ("model", "=", "crm.lead"),
-                ("res_id", "in", leads.ids),
-                ("message_type", "in", CUSTOMER_FACING),
-                ("subtype_id", "=", self.env.ref("mail.mt_comment").id),
-            ],
+            [("model", "=", "crm.lead"), ("res_id", "in", leads.ids), *self._contact_domain()],
             ["res_id"],
             ["date:max"],
         )
@@ -174,8 +209,7 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
             salesperson=facts["salesperson"] or self.env._("the team"),
         )
         confidence = 0.6 + 0.1 * min(facts["days_stalled"] // 14, 3)
-        # The email goes to a customer: never low risk.
-        risk = "medium" if facts["has_email"] else "low"
+        risk = self._risk(facts["has_email"])
         return rationale, min(confidence, 0.9), risk, facts["expected_revenue"] * (facts["probability"] or 10) / 100
 
 

@@ -80,3 +80,10 @@ class TestFollowUpEmailWithoutSmtp2go(BrainLoopCase):
         self.assertEqual(logged.subject, sent["message"]["Subject"])
         self.assertEqual(logged.message_id, sent["message"]["Message-Id"])
         self.assertEqual(lead.activity_ids.user_id, self.approver)
+        # The follow-up email itself is not contact with the customer: a week later, still silent,
+        # the second follow-up comes.
+        with freeze_time(action.executed_date + timedelta(days=7, hours=1)):
+            self.run_loop()
+        second = self.proposals_for(self.analyzer).filtered(lambda a: a.target_res_id == lead.id) - action
+        self.assertEqual(len(second), 1)
+        self.assertIn("Second follow-up", second.name)

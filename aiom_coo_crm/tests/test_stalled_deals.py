@@ -68,7 +68,7 @@ class TestStalledDeals(BrainLoopCase):
         self.assertEqual(action.risk_level, "medium", "an email to a customer is never low risk")
 
     def test_levels_escalate_and_runs_do_not_duplicate(self):
-        """A second run adds nothing; a week later, after a rejection, the next level comes."""
+        """A second run adds nothing; a week after the first follow-up was sent, the next level comes."""
         stalled = self.lead("Quiet deal")
         with freeze_time(START + timedelta(days=20)):
             self.run_loop()
@@ -76,10 +76,10 @@ class TestStalledDeals(BrainLoopCase):
         first = self.proposals_for(self.analyzer)
         self.assertEqual(len(first), 1)
         self.assertIn("Follow-up", first.name)
-        first.with_user(self.approver).action_reject("Not now")
+        self.mark_sent(first, START + timedelta(days=21))
         with freeze_time(START + timedelta(days=24)):
             self.run_loop()
-        self.assertEqual(len(self.proposals_for(self.analyzer)), 1, "a rejected level is not proposed again")
+        self.assertEqual(len(self.proposals_for(self.analyzer)), 1, "a sent level is not proposed again")
         with freeze_time(START + timedelta(days=29)):
             self.run_loop()
         second = self.proposals_for(self.analyzer) - first

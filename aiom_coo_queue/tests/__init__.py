@@ -6,3 +6,4 @@ if not hasattr(common, "SETATTR_SOURCES"):
     common.SETATTR_SOURCES = {}
 
 from . import test_queue
+from . import test_queue_volume
