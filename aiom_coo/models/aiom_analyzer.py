@@ -1,7 +1,7 @@
 import logging
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..references import inert
 
@@ -107,8 +107,20 @@ class AiomAnalyzer(models.Model):
                 continue
             more = more or len(findings) >= batch_size
             for finding in findings:
-                actions |= analyzer._propose(finding)
+                actions |= analyzer._propose_or_skip(finding, strict)
         return actions, more
+
+    def _propose_or_skip(self, finding, strict):
+        """Propose ``finding``; in the scheduled loop, a finding the engine refuses as malformed
+        is logged and skipped, so that one bad record never stops the round for the others."""
+        if strict:
+            return self._propose(finding)
+        try:
+            with self.env.cr.savepoint():
+                return self._propose(finding)
+        except ValidationError as error:
+            _logger.warning("AI COO brain loop: %s skipped %r: %s", self.name, finding.get("name"), error.args[0])
+            return self.env["aiom.action"]
 
     def _propose(self, finding):
         """One proposal for ``finding``, unless one already answers it (its idempotency key)."""

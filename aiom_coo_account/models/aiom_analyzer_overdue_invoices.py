@@ -1,3 +1,4 @@
+import hashlib
 from collections import defaultdict
 from datetime import timedelta
 
@@ -8,6 +9,18 @@ from odoo.tools import format_amount
 from odoo.addons.aiom_coo.references import fill
 
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
+# Invoices named in a subject, summary or body (bounded texts), and in the accountant's note.
+DOCUMENTS_IN_TEXTS = 5
+DOCUMENTS_IN_NOTE = 200
+
+
+def invoice_set_key(invoices):
+    """The invoices of a reminder in its idempotency key: their ids while few, else their number
+    and a digest, so that a customer with hundreds of overdue invoices keeps a key that fits."""
+    ids = "-".join(map(str, sorted(invoices.ids)))
+    if len(ids) <= 60:
+        return ids
+    return f"{len(invoices)}x{hashlib.sha256(ids.encode()).hexdigest()[:20]}"
 
 
 class AiomAnalyzerOverdueInvoices(models.AbstractModel):
@@ -137,6 +150,13 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
             addressees |= (invoice_address | partner).filtered("email")[:1]
         return addressees
 
+    def _document_list(self, names, most):
+        """``names`` joined, the first ``most`` of them and a count of the rest: a customer with
+        hundreds of overdue invoices still gets a subject that fits."""
+        if len(names) <= most:
+            return ", ".join(names)
+        return self.env._("%(names)s and %(count)s more", names=", ".join(names[:most]), count=len(names) - most)
+
     def _invoice_finding(self, analyzer, partner, level, invoices):
         today = fields.Date.context_today(self)
         currency = invoices[0].currency_id
@@ -162,7 +182,7 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
         }
         placeholders = {
             "partner": partner.name,
-            "documents": ", ".join(facts["invoices"]),
+            "documents": self._document_list(facts["invoices"], DOCUMENTS_IN_TEXTS),
             "amount": facts["amount_text"],
             "days": days,
             "level": level.name,
@@ -191,7 +211,7 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
                         "model": "account.move",
                         "res_id": invoices[0].id,
                         "summary": fill(level.activity_summary or "Follow up: $level", placeholders),
-                        "note": ", ".join(facts["invoices"]),
+                        "note": self._document_list(facts["invoices"], DOCUMENTS_IN_NOTE),
                         "days": 1,
                         **analyzer._assignee(invoices[0].invoice_user_id),
                     },
@@ -202,7 +222,7 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
         due = f"{amount:.{currency.decimal_places}f}"
         return {
             "key": f"partner:{partner.id}:level:{level.id}:currency:{currency.id}"
-            f":invoices:{'-'.join(map(str, sorted(invoices.ids)))}:due:{due}",
+            f":invoices:{invoice_set_key(invoices)}:due:{due}",
             "targets": invoices,
             "target": target,
             "level": level,

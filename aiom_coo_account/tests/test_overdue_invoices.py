@@ -68,6 +68,23 @@ class TestOverdueInvoices(BrainLoopCase):
         self.assertEqual(grouped.expected_value, 4210.0)
         self.assertEqual(grouped.step_ids.mapped("action_type"), ["email_send"])
 
+    def test_a_customer_with_many_overdue_invoices(self):
+        """Forty overdue invoices of one customer: one reminder that names five and counts the rest,
+        covers all forty, and keeps an idempotency key and a subject that fit their limits."""
+        invoices = self.env["account.move"].concat(*(self.invoice(self.customer, 10, 100.0) for _index in range(40)))
+        with freeze_time(self.TODAY):
+            self.run_loop()
+        reminder = self.proposals_for(self.analyzer)
+        self.assertEqual(len(reminder), 1, reminder.mapped("name"))
+        self.assertEqual(reminder.state, "pending", reminder.error_message)
+        self.assertIn("40 invoices", reminder.rationale)
+        subject = reminder.step_ids.filtered(lambda s: s.action_type == "email_send").parameters["subject"]
+        self.assertIn("and 35 more", subject)
+        self.assertLessEqual(len(subject), 200)
+        self.assertLessEqual(len(reminder.idempotency_key), 200)
+        covered = self.env["aiom.followup"].search([("action_id", "=", reminder.id)]).mapped("target_res_id")
+        self.assertEqual(sorted(covered), sorted(invoices.ids))
+
     def test_escalation_over_days(self):
         """Two weeks after the first reminder was sent, the same invoice gets its second reminder."""
         invoice = self.invoice(self.customer, 8)
