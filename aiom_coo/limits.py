@@ -14,3 +14,5 @@ MAX_RECIPIENTS = 500  # addresses of one email before the policy's own limit app
 MAX_ATTACHMENTS = 10
 SEARCH_LIMIT_DEFAULT = 80  # records one search (a step, or the API's list of actions) returns by default
 SEARCH_LIMIT_MAX = 500
+# Records a preview lists per update step; the rest are counted.
+PREVIEW_RECORDS = 20

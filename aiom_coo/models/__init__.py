@@ -1,5 +1,6 @@
 from . import aiom_engine_guard
 from . import aiom_step_handler
+from . import aiom_step_preview
 from . import aiom_step_odoo_create
 from . import aiom_step_odoo_update
 from . import aiom_step_odoo_search

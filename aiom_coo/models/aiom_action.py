@@ -738,6 +738,16 @@ class AiomAction(models.Model):
             "retry_at": False,
         }
 
+    # ------------------------------------------------------------------ preview
+
+    def get_preview(self):
+        """What approving each action would change, in words, read with the caller's rights:
+        {action id: {"steps": [...], "drift": [texts]}} (see ``aiom.step.handler._preview_plan``).
+        Reads only: nothing is executed, not even in a rolled-back savepoint."""
+        self.check_access("read")
+        handler = self.env["aiom.step.handler"]
+        return {action.id: handler._preview_plan(action) for action in self}
+
     # ------------------------------------------------------------------ execution
 
     def _target_record(self):
