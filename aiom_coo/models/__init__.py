@@ -10,6 +10,7 @@ from . import aiom_step_email_send
 from . import aiom_email_transport
 from . import aiom_email_receipt
 from . import aiom_action
+from . import aiom_action_approvers
 from . import aiom_action_dashboard
 from . import aiom_action_step
 from . import aiom_guardrail_policy

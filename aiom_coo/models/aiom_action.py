@@ -97,6 +97,7 @@ ENGINE_FIELDS = frozenset(
         "error_message",
         "attempt_count",
         "llm_drafted",
+        "approvers_asked",
     }
 )
 PROPOSAL_KEYS = {
