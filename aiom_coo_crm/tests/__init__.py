@@ -1,3 +1,4 @@
 from . import test_stalled_deals
 from . import test_crm_bridge
 from . import test_follow_up_email
+from . import test_preview_crm
