@@ -112,7 +112,7 @@ class AiomStepHandler(models.AbstractModel):
         if preview.is_reference(user_id):
             assignee = preview.words(user_id)
         elif user_id:
-            assignee = self._preview_names("res.users", [user_id])
+            assignee = self._preview_names("res.users", [user_id], preview)
         else:
             assignee = self.env._("you (%s)", self.env.user.name)
         deadline = parameters.get("date_deadline")

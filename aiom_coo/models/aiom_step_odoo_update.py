@@ -121,8 +121,16 @@ class AiomStepHandler(models.AbstractModel):
         readable = existing._filtered_access("read")
         writable = readable._filtered_access("write")
         self._preview_drift(preview, readable)
+        listed = existing[: limits.PREVIEW_RECORDS]
+        # The names of every relation, now and to be, read together rather than record by record.
+        for name, value in values.items():
+            model_field = model._fields.get(name)
+            if model_field is not None and model_field.type == "many2one":
+                current = (listed & readable).mapped(name).ids
+                new = [value] if isinstance(value, int) and not isinstance(value, bool) else []
+                self._preview_prefetch_names(model_field.comodel_name, current + new, preview.names)
         shown = []
-        for record in existing[: limits.PREVIEW_RECORDS]:
+        for record in listed:
             if record not in readable:
                 shown.append(
                     {

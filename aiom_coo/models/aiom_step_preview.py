@@ -31,6 +31,8 @@ class PlanPreview:
         self.index = 0
         self.produced = {}  # step name -> "the Contact created by step 1"
         self.drift = []  # texts: what changed since the proposal
+        self.names = {}  # (model, id) -> how the viewer reads it: names read once per plan
+        self.amounts = {}  # (amount, currency id) -> formatted: the same new value on every record
         self._drift_seen = set()
 
     def words(self, value):
@@ -159,7 +161,7 @@ class AiomStepHandler(models.AbstractModel):
         if value is False or value is None or value == "":
             return self.env._("(empty)")
         if kind == "many2one":
-            return self._preview_names(model_field.comodel_name, [value])
+            return self._preview_names(model_field.comodel_name, [value], preview)
         if kind in ("one2many", "many2many"):
             return self._preview_commands(model_field, value, preview)
         if kind == "selection":
@@ -167,7 +169,12 @@ class AiomStepHandler(models.AbstractModel):
             return labels.get(value, str(value))
         if kind == "monetary":
             currency = self._preview_currency(model, model_field, record, values)
-            return format_amount(self.env, value, currency) if currency else str(value)
+            if not currency:
+                return str(value)
+            key = (value, currency.id)
+            if key not in preview.amounts:
+                preview.amounts[key] = format_amount(self.env, value, currency)
+            return preview.amounts[key]
         if kind == "date":
             return format_date(self.env, value)
         if kind == "datetime":
@@ -196,20 +203,29 @@ class AiomStepHandler(models.AbstractModel):
         return self.env.company.currency_id
 
     @api.model
-    def _preview_names(self, model_name, ids):
-        """Display names of ``ids`` as the viewer reads them; one they cannot is said so."""
+    def _preview_names(self, model_name, ids, preview=None):
+        """Display names of ``ids`` as the viewer reads them; one they cannot is said so. With a
+        ``preview``, names are read once per plan (see ``_preview_prefetch_names``)."""
         concrete = [record_id for record_id in ids if isinstance(record_id, int)]
-        records = self.env[model_name].browse(concrete).exists()
+        names = preview.names if preview is not None else {}
+        self._preview_prefetch_names(model_name, concrete, names)
+        return ", ".join(names[(model_name, record_id)] for record_id in concrete)
+
+    @api.model
+    def _preview_prefetch_names(self, model_name, ids, names):
+        """Fill ``names`` with the display names of the ``ids`` not in it yet: three queries at most."""
+        missing = [record_id for record_id in set(ids) if (model_name, record_id) not in names]
+        if not missing:
+            return
+        records = self.env[model_name].browse(missing).exists()
         readable = records._filtered_access("read")
-        names = []
-        for record_id in concrete:
-            if record_id in readable.ids:
-                names.append(readable.browse(record_id).display_name)
-            elif record_id in records.ids:
-                names.append(self.env._("#%s (you may not read it)", record_id))
+        for record_id in missing:
+            if record_id in readable._ids:
+                names[(model_name, record_id)] = readable.browse(record_id).display_name
+            elif record_id in records._ids:
+                names[(model_name, record_id)] = self.env._("#%s (you may not read it)", record_id)
             else:
-                names.append(self.env._("#%s (no longer exists)", record_id))
-        return ", ".join(names)
+                names[(model_name, record_id)] = self.env._("#%s (no longer exists)", record_id)
 
     @api.model
     def _preview_commands(self, model_field, commands, preview):
@@ -231,13 +247,19 @@ class AiomStepHandler(models.AbstractModel):
                 parts.append(self.env._("removes %s", self._preview_reference_or_names(comodel, command[1], preview)))
             elif code == 6:
                 ids = command[2]
-                named = preview.words(ids) if preview.is_reference(ids) else self._preview_names(comodel._name, ids)
+                named = (
+                    preview.words(ids)
+                    if preview.is_reference(ids)
+                    else self._preview_names(comodel._name, ids, preview)
+                )
                 parts.append(self.env._("set to %s", named or self.env._("(none)")))
         return "; ".join(parts) or self.env._("(none)")
 
     @api.model
     def _preview_reference_or_names(self, model, value, preview):
-        return preview.words(value) if preview.is_reference(value) else self._preview_names(model._name, [value])
+        return (
+            preview.words(value) if preview.is_reference(value) else self._preview_names(model._name, [value], preview)
+        )
 
     @api.model
     def _preview_current(self, record, model_field):

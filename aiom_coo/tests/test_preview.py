@@ -227,3 +227,17 @@ class TestPreview(AiomCase):
         shown = handler._preview_generic(step, step.parameters, PlanPreview(handler.env, action))
         self.assertEqual(shown["title"], "Create a record")
         self.assertEqual([row["label"] for row in shown["values"]], ["model", "values"])
+
+    def test_every_demo_proposal_reads_in_words(self):
+        """Every waiting proposal of the demo data previews without ids nor raw references."""
+        admin = self.env.ref("base.user_admin")
+        pending = self.Action.with_user(admin).search([("state", "=", "pending")])
+        self.assertTrue(pending, "the demo data holds proposals")
+        for action_id, preview in pending.get_preview().items():
+            for step in preview["steps"]:
+                with self.subTest(action=action_id, step=step["name"]):
+                    self.assertTrue(step["title"])
+                    texts = [step["title"], *(row["new"] for row in step["values"])]
+                    texts += [change["new"] for record in step["records"] for change in record["changes"]]
+                    self.assertFalse([text for text in texts if "{{" in text], "references are worded")
+                    self.assertFalse([text for text in texts if "(no longer exists)" in text or "may not read" in text])
