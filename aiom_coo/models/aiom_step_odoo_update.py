@@ -128,7 +128,7 @@ class AiomStepHandler(models.AbstractModel):
             if model_field is not None and model_field.type == "many2one":
                 current = (listed & readable).mapped(name).ids
                 new = [value] if isinstance(value, int) and not isinstance(value, bool) else []
-                self._preview_prefetch_names(model_field.comodel_name, current + new, preview.names)
+                self._preview_prefetch_names(model_field.comodel_name, current + new, preview.names, set(current))
         shown = []
         for record in listed:
             if record not in readable:

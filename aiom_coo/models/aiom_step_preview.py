@@ -212,12 +212,16 @@ class AiomStepHandler(models.AbstractModel):
         return ", ".join(names[(model_name, record_id)] for record_id in concrete)
 
     @api.model
-    def _preview_prefetch_names(self, model_name, ids, names):
-        """Fill ``names`` with the display names of the ``ids`` not in it yet: three queries at most."""
+    def _preview_prefetch_names(self, model_name, ids, names, existing=()):
+        """Fill ``names`` with the display names of the ``ids`` not in it yet, in one read (and
+        an existence check for those not known to exist: ``existing`` come from a relation)."""
         missing = [record_id for record_id in set(ids) if (model_name, record_id) not in names]
         if not missing:
             return
-        records = self.env[model_name].browse(missing).exists()
+        unknown = [record_id for record_id in missing if record_id not in existing]
+        records = self.env[model_name].browse(missing)
+        if unknown:
+            records = records.browse(set(missing) - set(unknown)) | records.browse(unknown).exists()
         readable = records._filtered_access("read")
         for record_id in missing:
             if record_id in readable._ids:
