@@ -170,8 +170,10 @@ class AiomStepHandler(models.AbstractModel):
                     "warning": self.env._("This record no longer exists: approving would fail."),
                 }
             )
+        unknown = self.env._("(as it is then)")
         for text in references_in_ids:
-            shown.append({"name": text, "changes": self._preview_values(model, values, preview), "warning": False})
+            changes = [{**row, "old": unknown} for row in self._preview_values(model, values, preview)]
+            shown.append({"name": text, "changes": changes, "warning": False})
         if missing:
             warnings.append(self.env._("%s record(s) no longer exist.", len(missing)))
         if len(readable) != len(writable):

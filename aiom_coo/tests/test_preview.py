@@ -189,12 +189,24 @@ class TestPreview(AiomCase):
                     "action_type": "message_post",
                     "parameters": {"model": "res.partner", "res_id": "{{ steps.contact.record_id }}", "body": "Hi"},
                 },
+                {
+                    "name": "promote",
+                    "action_type": "odoo_update",
+                    "parameters": {
+                        "model": "res.partner",
+                        "ids": ["{{ steps.contact.record_id }}"],
+                        "values": {"function": "Buyer"},
+                    },
+                },
             ],
         )
-        _contact, child, hello = self.preview(action)["steps"]
+        _contact, child, hello, update = self.preview(action)["steps"]
         shown = {row["label"]: row["new"] for row in child["values"]}
         self.assertEqual(shown["Related Company"], "(the Contact created by step 1)")
         self.assertEqual(hello["title"], "Post an internal note on (the Contact created by step 1)")
+        [record] = update["records"]
+        self.assertEqual(record["name"], "(the Contact created by step 1)")
+        self.assertEqual(record["changes"], [{"label": "Job Position", "old": "(as it is then)", "new": "Buyer"}])
 
     def test_drift_names_what_changed_since_the_proposal(self):
         action = self.propose(
