@@ -45,6 +45,13 @@ class AiomAction(models.Model):
         deciding._close_approval_requests()
         return result
 
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        # Odoo makes an activity's assignee follow its record: being asked to decide a proposal
+        # must not subscribe every approver to each outcome of it (the digest tells what waits).
+        if self.env.context.get("aiom_asking_approvers"):
+            return True
+        return super().message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
+
     # ------------------------------------------------------------------ who decides
 
     @api.model
@@ -109,7 +116,9 @@ class AiomAction(models.Model):
                     }
                 )
         if values:
-            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
+            self.env["mail.activity"].sudo().with_context(
+                mail_activity_quick_update=True, aiom_asking_approvers=True
+            ).create(values)
 
     def _close_approval_requests(self):
         """Someone decided (or the proposal expired): the 'To approve' activities are done, for

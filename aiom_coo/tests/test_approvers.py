@@ -48,6 +48,9 @@ class TestToApprove(ApproversCase):
         self.assertNotIn(self.limited_approver, asked, "plain approvers cannot decide high risk")
         self.assertEqual(asked, self.high_deciders - self.approver)
         self.assertNotIn(self.env.ref("aiom_coo.user_aiom_operator"), asked)
+        self.assertFalse(
+            asked.partner_id & action.message_partner_ids, "asked to decide, not subscribed to every outcome"
+        )
 
     def test_below_the_threshold_nobody_is_asked(self):
         """The default policy asks for high risk or high priority; a medium, normal proposal waits in the inbox."""
