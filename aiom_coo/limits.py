@@ -16,3 +16,5 @@ SEARCH_LIMIT_DEFAULT = 80  # records one search (a step, or the API's list of ac
 SEARCH_LIMIT_MAX = 500
 MAX_MCP_REQUEST_BYTES = 1_000_000  # one POST to /aiom/mcp: a few plans at most
 MAX_MCP_BATCH = 20  # messages in one JSON-RPC batch to /aiom/mcp
+# Records a preview lists per update step; the rest are counted.
+PREVIEW_RECORDS = 20

@@ -21,4 +21,9 @@
         "demo/crm_lead_demo.xml",
         "demo/aiom_action_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "aiom_coo_crm/static/tests/tours/**/*",
+        ],
+    },
 }

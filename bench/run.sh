@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: ./bench/run.sh [engine|inbox|api|mcp|brain_loop|queue ...] (default: the first five).
+# Benchmarks: ./bench/run.sh [engine|inbox|api|mcp|brain_loop|preview|queue ...] (default: the first six).
 # `queue` (bench_queue.py) installs queue_job and aiom_coo_queue itself, on this database only.
 # Creates a fresh database (crm, account, aiom_coo with demo data), runs each benchmark in one Odoo
 # process and prints a table of figures with ratios against a baseline measured in the same run.
@@ -22,7 +22,7 @@ odoo_bin -c "$CONFIG" -d "$BENCH_DB" -i crm,account --stop-after-init --log-leve
 odoo_bin -c "$CONFIG" -d "$BENCH_DB" -i aiom_coo --stop-after-init --log-level=warn
 export AIOM_BENCH_DIR="$PROJECT_DIR/bench" AIOM_ODOO_CONFIG="$CONFIG" AIOM_BENCH_DB="$BENCH_DB"
 log "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), PostgreSQL $(db_psql -c 'SHOW server_version' | awk '{print $1}')"
-for name in "${@:-engine inbox api mcp brain_loop}"; do
+for name in "${@:-engine inbox api mcp brain_loop preview}"; do
   for bench in $name; do
     log "Benchmark: $bench"
     if [ "$bench" = api ] || [ "$bench" = mcp ] || [ "$bench" = queue ]; then

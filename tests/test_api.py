@@ -17,6 +17,7 @@ SEARCH = "/aiom/api/v1/actions/search"
 GET = "/aiom/api/v1/actions/get"
 APPROVE = "/aiom/api/v1/actions/approve"
 REJECT = "/aiom/api/v1/actions/reject"
+PREVIEW = "/aiom/api/v1/actions/preview"
 COMPAT = "/api/ai-coo/approve-action"
 
 
@@ -89,6 +90,59 @@ def test_propose_workflow_and_idempotency(approver_api):
     approved = approver_api.call(APPROVE, id=first["id"])
     assert approved["success"], approved
     assert set(approved["result"]) == {"contact", "hello"}
+
+
+def test_preview_in_words(approver_api):
+    """preview says what approving would do, by name and label, without doing it."""
+    company = unique("Preview Corner")
+    params = {
+        "name": "Create a company and its contact",
+        "steps": [
+            {
+                "name": "company",
+                "action_type": "odoo_create",
+                "parameters": {"model": "res.partner", "values": {"name": company, "is_company": True}},
+            },
+            {
+                "name": "contact",
+                "action_type": "odoo_create",
+                "parameters": {
+                    "model": "res.partner",
+                    "values": {"name": unique("Pat"), "parent_id": "{{ steps.company.record_id }}", "type": "invoice"},
+                },
+            },
+        ],
+    }
+    proposed = approver_api.call(PROPOSE, **params)
+    preview = approver_api.call(PREVIEW, id=proposed["id"])
+    assert preview["id"] == proposed["id"] and preview["state"] == "pending" and preview["drift"] == []
+    first, second = preview["steps"]
+    assert first["title"] == "Create a Contact" and first["label"] == "Create a record"
+    assert {"label": "Name", "new": company} in first["values"]
+    shown = {row["label"]: row["new"] for row in second["values"]}
+    assert shown["Related Company"] == "(the Contact created by step 1)"
+    assert shown["Address Type"] == "Invoice Address"
+    assert approver_api.call(GET, id=proposed["id"])["state"] == "pending", "previewing does nothing"
+
+
+def test_preview_errors(approver_api, plain_api, api_users, live_server):
+    """preview answers like the other routes: parameters named, another company's action hidden."""
+    cases = [
+        ({}, "ValidationError", "'id' is required"),
+        ({"id": "12"}, "ValidationError", "'id' must be an integer"),
+        ({"id": 999999999}, "MissingError", "999999999 does not exist"),
+        ({"id": 1, "steps": True}, "ValidationError", "Unknown parameter(s): steps"),
+    ]
+    for params, name, text in cases:
+        error = approver_api.error(PREVIEW, **params)
+        assert error["data"]["name"] == f"odoo.exceptions.{name}", (params, error["data"])
+        assert text in error["data"]["message"], (params, error["data"]["message"])
+    foreign = approver_api.error(PREVIEW, id=api_users["foreign_action_id"])
+    assert foreign["data"]["name"] == "odoo.exceptions.AccessError"
+    anonymous = JsonRpcClient(live_server).post(PREVIEW, {"id": 1})
+    assert anonymous.json()["error"]["data"]["name"].endswith(("SessionExpiredException", "Unauthorized"))
+    proposed = plain_api.call(PROPOSE, **create_partner_proposal(unique("Plain preview")))
+    assert plain_api.call(PREVIEW, id=proposed["id"])["steps"][0]["title"] == "Create a Contact"
 
 
 def test_search_with_paging(approver_api):

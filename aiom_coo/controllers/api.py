@@ -179,6 +179,14 @@ class AiomApi(http.Controller):
         _check_request(unknown)
         return action_to_dict(_action(id))
 
+    @http.route(f"{API_ROUTE}/preview", type="json", auth="aiom_api", methods=["POST"])
+    def preview(self, id=None, **unknown):
+        """What approving the action would change, in words, read with the caller's rights; reads only."""
+        _check_request(unknown)
+        action = _action(id)
+        with odoo_errors():
+            return {"id": action.id, "state": action.state, **action.get_preview()[action.id]}
+
     @http.route(f"{API_ROUTE}/approve", type="json", auth="aiom_api", methods=["POST"])
     def approve(self, id=None, **unknown):
         _check_request(unknown)

@@ -1,5 +1,6 @@
 from . import aiom_engine_guard
 from . import aiom_step_handler
+from . import aiom_step_preview
 from . import aiom_step_odoo_create
 from . import aiom_step_odoo_update
 from . import aiom_step_odoo_search
@@ -9,6 +10,7 @@ from . import aiom_step_email_send
 from . import aiom_email_transport
 from . import aiom_email_receipt
 from . import aiom_action
+from . import aiom_action_approvers
 from . import aiom_action_dashboard
 from . import aiom_action_step
 from . import aiom_guardrail_policy

@@ -97,6 +97,7 @@ ENGINE_FIELDS = frozenset(
         "error_message",
         "attempt_count",
         "llm_drafted",
+        "approvers_asked",
     }
 )
 PROPOSAL_KEYS = {
@@ -737,6 +738,16 @@ class AiomAction(models.Model):
             "error_message": False,
             "retry_at": False,
         }
+
+    # ------------------------------------------------------------------ preview
+
+    def get_preview(self):
+        """What approving each action would change, in words, read with the caller's rights:
+        {action id: {"steps": [...], "drift": [texts]}} (see ``aiom.step.handler._preview_plan``).
+        Reads only: nothing is executed, not even in a rolled-back savepoint."""
+        self.check_access("read")
+        handler = self.env["aiom.step.handler"]
+        return {action.id: handler._preview_plan(action) for action in self}
 
     # ------------------------------------------------------------------ execution
 

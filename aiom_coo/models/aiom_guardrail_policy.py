@@ -94,6 +94,21 @@ class AiomGuardrailPolicy(models.Model):
         help="Only members of this group approve high-risk actions.",
     )
 
+    approval_request_risk = fields.Selection(
+        [("low", "Any risk"), ("medium", "Medium or high risk"), ("high", "High risk"), ("never", "Never")],
+        string="Ask approvers for proposals of",
+        default="high",
+        required=True,
+        help="Proposals at or above this risk get a 'To approve' activity for the people who can decide them.",
+    )
+    approval_request_priority = fields.Selection(
+        [("1", "Important or above"), ("2", "High or above"), ("3", "Urgent"), ("never", "Never")],
+        string="...or of priority",
+        default="2",
+        required=True,
+        help="Proposals at or above this priority get a 'To approve' activity too, whatever their risk.",
+    )
+
     _sql_constraints = [
         ("max_update_positive", "CHECK(max_update_records > 0)", "The update limit must be positive."),
         ("max_search_positive", "CHECK(max_search_records > 0)", "The search limit must be positive."),
@@ -368,6 +383,15 @@ class AiomGuardrailPolicy(models.Model):
             raise GuardrailViolation(
                 self.env._("Guardrail 'four eyes': high-risk actions are approved by %s only.", group.full_name)
             )
+
+    def _asks_approvers(self, risk_level, priority):
+        """Whether a proposal of this risk and priority gets 'To approve' activities."""
+        self.ensure_one()
+        by_risk = self.approval_request_risk != "never" and RISKS.index(risk_level or "medium") >= RISKS.index(
+            self.approval_request_risk
+        )
+        by_priority = self.approval_request_priority != "never" and (priority or "0") >= self.approval_request_priority
+        return by_risk or by_priority
 
     def _check_proposal_rate(self, agent, user):
         """Per agent name and per user: an agent cannot escape its limit by renaming itself."""

@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 from odoo.tools.translate import LazyTranslate
 
 from .. import limits
@@ -101,3 +102,43 @@ class AiomStepHandler(models.AbstractModel):
             self.env._("Scheduled activity %r on", activity.summary or activity.activity_type_id.name),
             record_link(record),
         )
+
+    @api.model
+    def _preview_activity_schedule(self, step, parameters, preview):
+        """The record, the activity type, the assignee by name and the deadline as a date."""
+        where, _record, warnings = self._preview_landing(parameters, preview, "activity_schedule")
+        activity_type = self.env.ref(parameters.get("activity_type") or DEFAULT_ACTIVITY_TYPE, raise_if_not_found=False)
+        user_id = parameters.get("user_id")
+        if preview.is_reference(user_id):
+            assignee = preview.words(user_id)
+        elif user_id:
+            assignee = self._preview_names("res.users", [user_id], preview)
+        else:
+            assignee = self.env._("you (%s)", self.env.user.name)
+        deadline = parameters.get("date_deadline")
+        if preview.is_reference(deadline):
+            due = preview.words(deadline)
+        else:
+            due = format_date(
+                self.env,
+                fields.Date.to_date(deadline)
+                if deadline
+                else fields.Date.context_today(self) + timedelta(days=parameters.get("days", 0)),
+            )
+        values = [
+            {
+                "label": self.env._("Activity"),
+                "new": activity_type.name if activity_type else parameters.get("activity_type"),
+            },
+            {"label": self.env._("Assigned to"), "new": assignee},
+            {"label": self.env._("Due"), "new": due},
+        ]
+        if parameters.get("summary"):
+            values.append({"label": self.env._("Summary"), "new": preview.words(parameters["summary"])})
+        return {
+            "title": self.env._("Schedule an activity on %s", where),
+            "values": values,
+            "body": self._preview_html(text=preview.words(parameters["note"])) if parameters.get("note") else False,
+            "warnings": warnings,
+            "produces": self.env._("the activity scheduled by step %s", preview.index),
+        }

@@ -302,3 +302,62 @@ class AiomStepHandler(models.AbstractModel):
         if result.get("already_sent"):
             text += " " + self.env._("(accepted in an earlier attempt, not sent again)")
         return text
+
+    # ------------------------------------------------------------------ preview
+
+    @api.model
+    def _preview_email_send(self, step, parameters, preview):
+        """Recipients by name and address, the subject, the body as the customer will see it and
+        the attachments by name."""
+        values = []
+        for key, label in (("to", self.env._("To")), ("cc", self.env._("Cc")), ("bcc", self.env._("Bcc"))):
+            addresses = [preview.words(address) for address in parameters.get(key) or []]
+            if addresses:
+                values.append({"label": label, "new": self._preview_recipients(addresses)})
+        sender = parameters.get("sender") or self.env["aiom.email.transport"]._default_sender(step.action_id.company_id)
+        values.append(
+            {"label": self.env._("From"), "new": preview.words(sender) or self.env._("(no sender configured)")}
+        )
+        if parameters.get("reply_to"):
+            values.append({"label": self.env._("Reply to"), "new": preview.words(parameters["reply_to"])})
+        values.append({"label": self.env._("Subject"), "new": preview.words(parameters.get("subject") or "")})
+        warnings = []
+        attachment_ids = parameters.get("attachment_ids") or []
+        if attachment_ids:
+            attachments = self.env["ir.attachment"].browse(attachment_ids).exists()
+            try:
+                attachments.check("read")
+                names = ", ".join(attachments.mapped("name"))
+            except AccessError:
+                names = self.env._("%s attachment(s)", len(attachment_ids))
+                warnings.append(self.env._("You may not read the attachments: approving would fail."))
+            if len(attachments) != len(set(attachment_ids)):
+                warnings.append(self.env._("An attachment no longer exists: approving would fail."))
+            values.append({"label": self.env._("Attachments"), "new": names})
+        html = parameters.get("html")
+        body = (
+            self._preview_html(html=preview.words(html))
+            if html
+            else self._preview_html(text=preview.words(parameters.get("body")))
+        )
+        return {
+            "title": self.env._("Send an email: %s", preview.words(parameters.get("subject") or "")),
+            "values": values,
+            "body": body,
+            "warnings": warnings,
+            "produces": self.env._("the email sent by step %s", preview.index),
+        }
+
+    @api.model
+    def _preview_recipients(self, addresses):
+        """ "Name <address>" for the addresses of known contacts the viewer may read."""
+        normalized = {address: email_normalize(address) for address in addresses}
+        partners = self.env["res.partner"].search_read(
+            [("email_normalized", "in", [value for value in normalized.values() if value])],
+            ["name", "email_normalized"],
+        )
+        names = {row["email_normalized"]: row["name"] for row in partners}
+        return ", ".join(
+            f"{names[normalized[address]]} <{address}>" if normalized.get(address) in names else address
+            for address in addresses
+        )

@@ -2,7 +2,8 @@
 
 Each step type lives in one file (``aiom_step_<type>.py``) that adds its :class:`StepType` to
 ``_step_types()`` and defines ``_normalize_<type>``, ``_execute_<type>`` and ``_summary_<type>``
-(and, when it needs them, ``_problems_<type>`` and ``_kept_<type>``).
+(and, when it needs them, ``_problems_<type>``, ``_kept_<type>`` and ``_preview_<type>``, the
+last dispatched by ``aiom_step_preview.py``).
 Nothing else names a type: the selections, the API schema, the guardrails, the LLM prompt and
 the inbox icons read this registry, and an unknown type is refused everywhere.
 

@@ -88,3 +88,52 @@ class AiomStepHandler(models.AbstractModel):
         if result.get("emailed"):
             line += " " + self.env._("(emailed to %s)", ", ".join(result["emailed"]))
         return line
+
+    @api.model
+    def _preview_message_post(self, step, parameters, preview):
+        """The record the message lands on, by name; a comment names the outside followers it emails."""
+        where, record, warnings = self._preview_landing(parameters, preview, "message_post")
+        notes = []
+        if parameters.get("subtype") == "comment":
+            outside = self._outside_followers(record) if record is not None else []
+            if outside:
+                notes.append(
+                    self.env._(
+                        "Emailed to the followers: %s",
+                        ", ".join(f"{partner.name} <{partner.email}>" for partner in outside),
+                    )
+                )
+            title = self.env._("Post a message to the followers of %s", where)
+        else:
+            title = self.env._("Post an internal note on %s", where)
+        return {
+            "title": title,
+            "body": self._preview_html(text=preview.words(parameters.get("body") or "")),
+            "notes": notes,
+            "warnings": warnings,
+            "produces": self.env._("the message posted by step %s", preview.index),
+        }
+
+    @api.model
+    def _preview_landing(self, parameters, preview, capability):
+        """Where a message or an activity lands: its name, the record (None for a reference or a
+        record gone or hidden) and warnings."""
+        model = self.env[parameters["model"]]
+        res_id = parameters["res_id"]
+        if preview.is_reference(res_id):
+            return preview.words(res_id), None, []
+        record = model.browse(res_id).exists()
+        if not record:
+            return (
+                self.env._("%(model)s #%(id)s", model=model._description, id=res_id),
+                None,
+                [self.env._("This record no longer exists: approving would fail.")],
+            )
+        if not record.has_access("read"):
+            return (
+                self.env._("%(model)s #%(id)s", model=model._description, id=res_id),
+                None,
+                [self.env._("You may not read this record.")],
+            )
+        self._preview_drift(preview, record)
+        return f"{record.display_name} ({model._description})", record, []

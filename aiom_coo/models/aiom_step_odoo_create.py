@@ -43,3 +43,27 @@ class AiomStepHandler(models.AbstractModel):
     def _summary_odoo_create(self, step, result):
         record = self.env[result["model"]].browse(result["record_id"])
         return Markup("%s %s") % (self.env._("Created %s", record._description), record_link(record))
+
+    @api.model
+    def _preview_odoo_create(self, step, parameters, preview):
+        model = self.env[parameters["model"]]
+        values = parameters.get("values") or {}
+        rows = [
+            {
+                "label": model._fields[name].string,
+                "new": self._preview_value(model, model._fields[name], value, preview, values=values),
+            }
+            for name, value in values.items()
+            if name in model._fields
+        ]
+        warnings = []
+        if not model.has_access("create"):
+            warnings.append(self.env._("You may not create %s records: approving would fail.", model._description))
+        return {
+            "title": self.env._("Create a %s", model._description),
+            "values": rows,
+            "warnings": warnings,
+            "produces": self.env._(
+                "the %(model)s created by step %(step)s", model=model._description, step=preview.index
+            ),
+        }

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
 from .. import limits
+from ..references import find_references
 from .aiom_step_handler import DOMAIN_SCHEMA, MODEL_SCHEMA, StepType, step_parameters_schema
 
 _lt = LazyTranslate(__name__)
@@ -77,3 +78,24 @@ class AiomStepHandler(models.AbstractModel):
         return self.env._(
             "Found %(count)s %(model)s record(s)", count=result["count"], model=self.env[result["model"]]._description
         )
+
+    @api.model
+    def _preview_odoo_search(self, step, parameters, preview):
+        model = self.env[parameters["model"]]
+        domain = parameters.get("domain") or []
+        produces = self.env._(
+            "the %(model)s records found by step %(step)s", model=model._description, step=preview.index
+        )
+        if any(True for _path in find_references(domain)):
+            return {
+                "title": self.env._("Search %s records (the criteria depend on earlier steps)", model._description),
+                "produces": produces,
+            }
+        count = model.search_count(domain)
+        limit = parameters.get("limit") or limits.SEARCH_LIMIT_DEFAULT
+        notes = [self.env._("Reads at most %s of them.", limit)] if count > limit else []
+        return {
+            "title": self.env._("Search %(model)s records: %(count)s match now", model=model._description, count=count),
+            "notes": notes,
+            "produces": produces,
+        }

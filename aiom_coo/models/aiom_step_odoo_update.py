@@ -2,7 +2,7 @@ from odoo import api, models
 from odoo.exceptions import MissingError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
-from .. import limits
+from .. import limits, references
 from .aiom_step_handler import (
     DOMAIN_SCHEMA,
     MODEL_SCHEMA,
@@ -81,3 +81,107 @@ class AiomStepHandler(models.AbstractModel):
         return self.env._(
             "Updated %(count)s %(model)s record(s)", count=result["count"], model=self.env[result["model"]]._description
         )
+
+    @api.model
+    def _preview_odoo_update(self, step, parameters, preview):
+        """Per record: each field that changes, as it is now and as it will be (the first
+        records, then a count); records gone or that the viewer may not change are flagged."""
+        model = self.env[parameters["model"]]
+        values = parameters.get("values") or {}
+        produces = self.env._(
+            "the %(model)s records updated by step %(step)s", model=model._description, step=preview.index
+        )
+        ids = parameters.get("ids")
+        warnings = []
+        if ids is not None and preview.is_reference(ids):
+            return {
+                "title": self.env._("Update %(records)s", records=preview.words(ids)),
+                "values": self._preview_values(model, values, preview),
+                "produces": produces,
+            }
+        if ids is not None:
+            concrete = [record_id for record_id in ids if isinstance(record_id, int)]
+            records = model.browse(concrete)
+            existing = records.exists()
+            missing = [record_id for record_id in concrete if record_id not in existing.ids]
+            references_in_ids = [preview.words(item) for item in ids if preview.is_reference(item)]
+            count = len(concrete) + len(references_in_ids)
+        else:
+            if preview.is_reference(parameters.get("domain")) or any(
+                True for _p in references.find_references(parameters.get("domain"))
+            ):
+                return {
+                    "title": self.env._("Update the %s records the search finds at execution", model._description),
+                    "values": self._preview_values(model, values, preview),
+                    "produces": produces,
+                }
+            count = model.search_count(parameters["domain"])
+            existing = model.search(parameters["domain"], limit=limits.PREVIEW_RECORDS)
+            missing, references_in_ids = [], []
+        readable = existing._filtered_access("read")
+        writable = readable._filtered_access("write")
+        self._preview_drift(preview, readable)
+        listed = existing[: limits.PREVIEW_RECORDS]
+        # The names of every relation, now and to be, read together rather than record by record.
+        for name, value in values.items():
+            model_field = model._fields.get(name)
+            if model_field is not None and model_field.type == "many2one":
+                current = (listed & readable).mapped(name).ids
+                new = [value] if isinstance(value, int) and not isinstance(value, bool) else []
+                self._preview_prefetch_names(model_field.comodel_name, current + new, preview.names, set(current))
+        shown = []
+        for record in listed:
+            if record not in readable:
+                shown.append(
+                    {
+                        "name": self.env._("#%s", record.id),
+                        "changes": [],
+                        "warning": self.env._("You may not read this record."),
+                    }
+                )
+                continue
+            changes = []
+            for name, value in values.items():
+                model_field = model._fields.get(name)
+                if model_field is None:
+                    continue
+                current = self._preview_current(record, model_field)
+                new = value
+                if not preview.is_reference(value) and current == new:
+                    continue
+                changes.append(
+                    {
+                        "label": model_field.string,
+                        "old": self._preview_value(model, model_field, current, preview, record),
+                        "new": self._preview_value(model, model_field, new, preview, record, values),
+                    }
+                )
+            warning = False
+            if record not in writable:
+                warning = self.env._("You may not change this record: approving would fail.")
+            elif not changes:
+                warning = self.env._("Already holds these values: nothing changes.")
+            shown.append({"name": record.display_name, "changes": changes, "warning": warning})
+        for record_id in missing:
+            shown.append(
+                {
+                    "name": self.env._("#%s", record_id),
+                    "changes": [],
+                    "warning": self.env._("This record no longer exists: approving would fail."),
+                }
+            )
+        unknown = self.env._("(as it is then)")
+        for text in references_in_ids:
+            changes = [{**row, "old": unknown} for row in self._preview_values(model, values, preview)]
+            shown.append({"name": text, "changes": changes, "warning": False})
+        if missing:
+            warnings.append(self.env._("%s record(s) no longer exist.", len(missing)))
+        if len(readable) != len(writable):
+            warnings.append(self.env._("You may not change %s of these records.", len(readable) - len(writable)))
+        return {
+            "title": self.env._("Update %(count)s %(model)s record(s)", count=count, model=model._description),
+            "records": shown,
+            "more": max(0, count - len(references_in_ids) - len(missing) - min(len(existing), limits.PREVIEW_RECORDS)),
+            "warnings": warnings,
+            "produces": produces,
+        }

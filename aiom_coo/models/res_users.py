@@ -1,8 +1,24 @@
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
 
 
 class ResUsers(models.Model):
     _inherit = "res.users"
+
+    aiom_digest_opt_out = fields.Boolean(
+        string="No AI COO daily digest",
+        help="AI COO approvers get one email a day listing the proposals that wait for them; tick to stop it.",
+    )
+    aiom_digest_date = fields.Date(
+        string="AI COO digest sent on", readonly=True, copy=False, groups="base.group_system"
+    )
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + ["aiom_digest_opt_out"]
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return super().SELF_WRITEABLE_FIELDS + ["aiom_digest_opt_out"]
 
     def write(self, vals):
         """Keep the operator out of the groups an app hands every employee when it installs.

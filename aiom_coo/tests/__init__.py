@@ -14,3 +14,5 @@ from . import test_js
 from . import test_ui
 from . import test_security
 from . import test_performance
+from . import test_preview
+from . import test_approvers

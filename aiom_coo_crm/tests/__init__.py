@@ -2,3 +2,4 @@ from . import test_stalled_deals
 from . import test_crm_bridge
 from . import test_follow_up_email
 from . import test_deal_judgment
+from . import test_preview_crm
