@@ -21,6 +21,7 @@ TOOLS = {
     "read_record",
     "propose_action",
     "get_action",
+    "preview_action",
     "list_actions",
     "cancel_action",
     "explain_guardrails",
@@ -109,6 +110,9 @@ def test_agent_proposes_and_sees_the_approval(live_server, api_users, admin_rpc)
         proposed = structured(await client.call_tool("propose_action", workflow(partner_name)))
         assert proposed["state"] == "pending" and proposed["error_message"] is None
         action = structured(await client.call_tool("get_action", {"id": proposed["id"]}))
+        preview = structured(await client.call_tool("preview_action", {"id": proposed["id"]}))
+        assert [step["name"] for step in preview["steps"]] == ["contact", "welcome_call"]
+        assert partner_name in json.dumps(preview) and "step 1" in json.dumps(preview)
         blocked = await client.call_tool(
             "propose_action",
             {

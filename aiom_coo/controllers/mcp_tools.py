@@ -166,6 +166,25 @@ class McpTools:
                 "annotations": read_only,
             },
             {
+                "name": "preview_action",
+                "title": "Preview an action",
+                "description": "What approving the action would change, step by step, in words (records by name, "
+                "current -> new values), as the person approving it will read it; and what changed since it "
+                "was proposed.",
+                "inputSchema": self._id_schema(),
+                "outputSchema": {
+                    "type": "object",
+                    "required": ["id", "state", "steps", "drift"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "state": {"type": "string"},
+                        "steps": {"type": "array", "items": {"type": "object"}},
+                        "drift": {"type": "array"},
+                    },
+                },
+                "annotations": read_only,
+            },
+            {
                 "name": "list_actions",
                 "title": "List actions",
                 "description": "Actions you may see, in the inbox's order, by state; mine=true for your own proposals.",
@@ -284,6 +303,10 @@ class McpTools:
 
     def _tool_get_action(self, id):
         return tool_result(action_to_dict(_action(id)))
+
+    def _tool_preview_action(self, id):
+        action = _action(id)
+        return tool_result({"id": action.id, "state": action.state, **action.get_preview()[action.id]})
 
     def _tool_list_actions(self, state=None, mine=False, limit=None, offset=None):
         domain = [("proposed_by_id", "=", self.env.uid)] if mine else []
