@@ -20,6 +20,7 @@
         "data/res_users_data.xml",
         "data/ir_cron_data.xml",
         "data/aiom_guardrail_policy_data.xml",
+        "wizard/aiom_planner_ask_views.xml",
         "views/aiom_action_views.xml",
         "views/aiom_guardrail_policy_views.xml",
         "views/aiom_analyzer_views.xml",
