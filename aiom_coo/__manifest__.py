@@ -22,6 +22,7 @@
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
         "data/aiom_guardrail_policy_data.xml",
+        "wizard/aiom_planner_ask_views.xml",
         "views/aiom_action_views.xml",
         "views/aiom_guardrail_policy_views.xml",
         "views/aiom_analyzer_views.xml",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks: ./bench/run.sh [engine|inbox|api|mcp|brain_loop|preview|queue ...] (default: the first six).
+# Benchmarks: ./bench/run.sh [engine|inbox|api|mcp|brain_loop|preview|queue|planner ...] (default: the first six).
+# `planner` (eval_planner.py) evaluates the AI planner: AIOM_EVAL_BASE_URL names an endpoint, else scripted.
 # `queue` (bench_queue.py) installs queue_job and aiom_coo_queue itself, on this database only.
 # Creates a fresh database (crm, account, aiom_coo with demo data), runs each benchmark in one Odoo
 # process and prints a table of figures with ratios against a baseline measured in the same run.
@@ -28,7 +29,9 @@ for name in "${@:-engine inbox api mcp brain_loop preview}"; do
     if [ "$bench" = api ] || [ "$bench" = mcp ] || [ "$bench" = queue ]; then
       "$VENV/bin/python" "$PROJECT_DIR/bench/bench_$bench.py"
     else
-      odoo_bin shell -c "$CONFIG" -d "$BENCH_DB" --no-http --log-level=warn <"$PROJECT_DIR/bench/bench_$bench.py"
+      script="$PROJECT_DIR/bench/bench_$bench.py"
+      [ "$bench" = planner ] && script="$PROJECT_DIR/bench/eval_planner.py"
+      odoo_bin shell -c "$CONFIG" -d "$BENCH_DB" --no-http --log-level=warn <"$script"
     fi
   done
 done

@@ -89,7 +89,7 @@ def test_core_installs_alone_then_an_app_brings_its_bridge(alone_db):
     assert " ERROR " not in process.stdout + process.stderr, process.stderr
     state = _printed(run_odoo("shell", "-d", alone_db, "--no-http", stdin=CORE_STATE).stdout, "AIOM_STATE")
     assert state["installed"] == ["aiom_coo", "aiom_coo_crm"]
-    assert state["codes"] == ["stalled_deals"] and state["analyzers"] == 1
+    assert state["codes"] == ["stalled_deals", "unanswered_emails"] and state["analyzers"] == 2
     assert "sales_team.group_sale_salesman_all_leads" in state["operator_groups"]
     assert "sales_team.group_sale_manager" not in state["operator_groups"]
     assert state["administrator_groups"] == [], "crm made every employee a Sales administrator, not the operator"

@@ -162,6 +162,10 @@ def test_upgrade_from_the_release_keeps_records_and_installs_the_bridges(release
     for xmlid, res_id in before["levels"].items():
         bridge = "aiom_coo_crm" if "stalled" in xmlid else "aiom_coo_account"
         expected.add(f"{bridge}.{xmlid}:{res_id}")
+    # Analyzers the release did not have arrive with the bridges, once.
+    added = [xmlid for xmlid in after["xmlids"] if xmlid.startswith("aiom_coo_crm.analyzer_unanswered_emails:")]
+    assert len(added) == 1, after["xmlids"]
+    expected.update(added)
     assert set(after["xmlids"]) == expected
     assert after["level_1_subject"] == "Gentle reminder: $documents", "a changed level stays changed"
     assert after["custom_level"] == [before["custom_level"]]

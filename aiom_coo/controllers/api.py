@@ -147,6 +147,13 @@ class AiomApi(http.Controller):
             action = request.env["aiom.action"].propose({**vals, "source": "api"})
         return {"id": action.id, "state": action.state, "error_message": action.error_message or None}
 
+    @http.route(f"{API_ROUTE}/plan", type="json", auth="aiom_api", methods=["POST"])
+    def plan(self, prompt=None, target=None, **unknown):
+        """The LLM planner drafts a plan for ``prompt`` and files it as the caller's proposal."""
+        _check_request(unknown)
+        with odoo_errors():
+            return request.env["aiom.action"].plan_from_request(_text(prompt, "prompt", required=True), target)
+
     @http.route("/aiom/api/v1/schema", type="json", auth="aiom_api", methods=["POST"])
     def schema(self, **unknown):
         """The step types this server knows and the JSON schema of their parameters: the same

@@ -23,6 +23,7 @@ from . import aiom_followup
 from . import aiom_recommender
 from . import aiom_recommender_llm
 from . import aiom_llm_usage
+from . import aiom_planner
 from . import ir_cron
 from . import ir_http
 from . import ir_mail_server

@@ -98,6 +98,7 @@ ENGINE_FIELDS = frozenset(
         "attempt_count",
         "llm_drafted",
         "approvers_asked",
+        "llm_planned",
     }
 )
 PROPOSAL_KEYS = {
@@ -118,7 +119,11 @@ PROPOSAL_KEYS = {
     "expires_at",
     "source",
     "company_id",
+    "llm_drafted",
+    "llm_planned",
 }
+# Proposal keys only the engine's own proposers set (the LLM planner marks its plans).
+ENGINE_PROPOSAL_KEYS = {"llm_drafted", "llm_planned"}
 TEXT_LIMITS = {
     "name": limits.MAX_NAME,
     "rationale": limits.MAX_TEXT,
@@ -163,6 +168,12 @@ class AiomAction(models.Model):
         readonly=True,
         help="The wording (rationale, email and activity texts) was drafted by the configured LLM; "
         "the plan passed the same validation and guardrails as any other.",
+    )
+    llm_planned = fields.Boolean(
+        string="Planned by an LLM",
+        readonly=True,
+        help="The plan itself (its steps, not only their wording) was drafted by the LLM planner: it waits for "
+        "a person unless the guardrail policy lets AI-planned actions execute on their own.",
     )
     # Pivots and graphs average a confidence; a sum of confidences means nothing.
     confidence = fields.Float(digits=(3, 2), default=0.5, aggregator="avg")
@@ -327,6 +338,20 @@ class AiomAction(models.Model):
         return self._propose_many([vals])[0]
 
     @api.model
+    def plan_from_request(self, prompt, target=None):
+        """Have the LLM planner draft a plan for ``prompt`` (about ``target``, ``{"model", "id"}``)
+        and file it as the current user's pending proposal (source ``planner``, agent "AI planner").
+
+        Returns ``{"id", "state", "error_message"}``; ``id`` is None and ``state`` is ``refused``
+        when the LLM's answer could not become a proposal. Raises UserError when no LLM is
+        configured, the budget is spent or the endpoint cannot be reached.
+        """
+        record = None
+        if target is not None:
+            record = self._take_target({"target": target})
+        return self.env["aiom.planner"]._plan(prompt, record)
+
+    @api.model
     def _propose_many(self, vals_list, skip_invalid=False):
         """Propose several actions as ``propose`` does each, in bulk (the brain loop's batches): the
         idempotency keys are looked up in one query, the records the plans name are checked as the
@@ -486,6 +511,10 @@ class AiomAction(models.Model):
                     self.env._("%(key)r must be a text of at most %(max)s characters.", key=key, max=maximum)
                 )
         if not self._is_engine():
+            if set(vals) & ENGINE_PROPOSAL_KEYS:
+                raise AccessError(
+                    self.env._("%s are set by AI COO only.", ", ".join(sorted(set(vals) & ENGINE_PROPOSAL_KEYS)))
+                )
             if vals.get("source") in ENGINE_SOURCES:
                 raise AccessError(self.env._("Source %r is reserved to AI COO's own proposers.", vals["source"]))
             if str(vals.get("idempotency_key", "")).startswith(ENGINE_KEY_PREFIX):

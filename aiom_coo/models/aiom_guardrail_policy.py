@@ -84,6 +84,12 @@ class AiomGuardrailPolicy(models.Model):
     tz = fields.Selection(
         _tz_selection, string="Timezone", default=lambda self: self.env.user.tz or "UTC", required=True
     )
+    auto_llm_plans = fields.Boolean(
+        string="AI-planned actions too",
+        default=False,
+        help="Let the operator execute on its own the actions whose plan the LLM planner drafted, within "
+        "the same limits as any other. Off: they always wait for a person. Emails never execute on their own.",
+    )
     four_eyes = fields.Boolean(
         string="Four-eyes on high risk", default=True, help="Whoever proposed a high-risk action cannot approve it."
     )
@@ -428,6 +434,8 @@ class AiomGuardrailPolicy(models.Model):
             return self.env._("the confidence threshold setting is not a number")
         if action.risk_level != "low":
             return self.env._("only low-risk actions execute automatically")
+        if action.llm_planned and not self.auto_llm_plans:
+            return self.env._("the policy does not let AI-planned actions execute automatically")
         if action.confidence < threshold:
             return self.env._(
                 "confidence %(value)s is below %(threshold)s", value=action.confidence, threshold=threshold

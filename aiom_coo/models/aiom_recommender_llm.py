@@ -78,6 +78,21 @@ class AiomRecommender(models.AbstractModel):
     @api.model
     def _recommend(self, analyzer, finding):
         vals = super()._recommend(analyzer, finding)
+        planned = finding.get("llm_plan")
+        if planned:
+            # The planner drafted the plan and its words already (and it was checked): not reworded.
+            return {
+                **vals,
+                "rationale": planned["rationale"],
+                "confidence": planned["confidence"],
+                "risk_level": max(planned["risk_level"], vals["risk_level"], key=RISKS.index),
+                "_llm_usage": {
+                    **planned["usage"],
+                    "model_name": planned["model_name"],
+                    "accepted": True,
+                    "planned": True,
+                },
+            }
         settings = self._llm_settings()
         if not settings or not vals["steps"]:
             return vals
@@ -118,9 +133,12 @@ class AiomRecommender(models.AbstractModel):
         if not usage:
             return None
         if usage["accepted"]:
-            action._engine().write({"llm_drafted": True})
-        self.env["aiom.llm.usage"].create(
+            action._engine().write({"llm_drafted": True, "llm_planned": bool(usage.get("planned"))})
+        if not usage.get("total_tokens"):
+            return None
+        self.env["aiom.llm.usage"]._engine().create(
             {
+                "purpose": "planner" if usage.get("planned") else "wording",
                 "company_id": action.company_id.id,
                 "action_id": action.id,
                 "analyzer_id": action.analyzer_id.id,

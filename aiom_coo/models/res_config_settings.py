@@ -67,6 +67,13 @@ class ResConfigSettings(models.TransientModel):
         help="Tokens per company and calendar month; once reached, proposals are rule-based until the month ends. "
         "0 for no limit.",
     )
+    aiom_llm_planner_request_tokens = fields.Integer(
+        string="Tokens per planner request",
+        config_parameter="aiom_coo.llm_planner_request_tokens",
+        default=8000,
+        help="The most tokens (prompt and answer) one request to the AI planner may cost: the context is cut "
+        "to fit, and an answer that costs more is refused.",
+    )
     aiom_llm_month_tokens = fields.Integer(string="Tokens this month", compute="_compute_aiom_llm_month_tokens")
     aiom_autonomy_level = fields.Selection(
         [

@@ -210,7 +210,7 @@ class TestLlmRecommender(AiomCase):
         """Once the month's tokens reach the budget, no request is made; other months do not count."""
         self.env["ir.config_parameter"].set_param("aiom_coo.llm_monthly_token_budget", "1000")
         Usage = self.env["aiom.llm.usage"]
-        Usage.create({"month": "2026-10", "total_tokens": 5000, "company_id": self.env.company.id})
+        Usage._engine().create({"month": "2026-10", "total_tokens": 5000, "company_id": self.env.company.id})
         finding, other = self.finding(), self.finding(self.other)
         self.llm.answer = self.answer_for(finding)
         self.assertTrue(self.file_proposal(finding).llm_drafted)
