@@ -58,6 +58,8 @@ def generate_business_records(env, n, due_every):
         "journal": journal.id,
         "partners": partners.ids,
         "uid": env.uid,
+        # An internal salesperson, as real deals have: the follow-up emails reply to them.
+        "salesperson": env.ref("base.user_admin").id,
         "n": n,
         "due": due_every,
     }
@@ -66,7 +68,7 @@ def generate_business_records(env, n, due_every):
         INSERT INTO crm_lead (name, type, active, probability, stage_id, company_id, partner_id, user_id,
                               expected_revenue, date_last_stage_update, create_date, write_date, create_uid, write_uid)
         SELECT 'Bench deal ' || i, 'opportunity', true, 20, %(stage)s, %(company)s, (%(partners)s)[1 + i %% 1000],
-               %(uid)s, 1000 + i %% 50000,
+               %(salesperson)s, 1000 + i %% 50000,
                CASE WHEN i %% %(due)s = 0 THEN now() - interval '40 days' ELSE now() - interval '2 days' END,
                now(), now(), %(uid)s, %(uid)s
           FROM generate_series(1, %(n)s) AS i

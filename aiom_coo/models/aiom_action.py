@@ -4,7 +4,7 @@ import logging
 import math
 from datetime import datetime, timedelta, timezone
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from psycopg2 import OperationalError
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
@@ -121,9 +121,11 @@ PROPOSAL_KEYS = {
     "company_id",
     "llm_drafted",
     "llm_planned",
+    "analyzer_id",
 }
-# Proposal keys only the engine's own proposers set (the LLM planner marks its plans).
-ENGINE_PROPOSAL_KEYS = {"llm_drafted", "llm_planned"}
+# Proposal keys only the engine's own proposers set (the LLM planner marks its plans, an analyzer
+# its own).
+ENGINE_PROPOSAL_KEYS = {"llm_drafted", "llm_planned", "analyzer_id"}
 TEXT_LIMITS = {
     "name": limits.MAX_NAME,
     "rationale": limits.MAX_TEXT,
@@ -476,9 +478,11 @@ class AiomAction(models.Model):
             if len(create_list) == 1 and not create_list[0].get("idempotency_key"):
                 raise
             actions = [self._create_one(vals, item["company"]) for vals, item in zip(create_list, items, strict=True)]
-        for action, item in zip(actions, items, strict=True):
-            if item["error"]:
-                action.message_post(body=self.env._("Blocked at proposal: %s", item["error"]))
+        blocked = {action.id: item["error"] for action, item in zip(actions, items, strict=True) if item["error"]}
+        if blocked:
+            # One note per blocked proposal, logged together (no notification: the inbox shows them).
+            notes = {id_: escape(self.env._("Blocked at proposal: %s", reason)) for id_, reason in blocked.items()}
+            self.browse(list(blocked))._message_log_batch(notes)
         return [self.browse(action.id) for action in actions]
 
     @api.model

@@ -106,46 +106,70 @@ class AiomAnalyzer(models.Model):
                 _logger.warning("AI COO brain loop: %s", message)
                 continue
             more = more or len(findings) >= batch_size
-            for finding in findings:
-                actions |= analyzer._propose_or_skip(finding, strict)
+            actions |= analyzer._propose_findings(findings, strict)
         return actions, more
-
-    def _propose_or_skip(self, finding, strict):
-        """Propose ``finding``; in the scheduled loop, a finding the engine refuses as malformed
-        is logged and skipped, so that one bad record never stops the round for the others."""
-        if strict:
-            return self._propose(finding)
-        try:
-            with self.env.cr.savepoint():
-                return self._propose(finding)
-        except ValidationError as error:
-            _logger.warning("AI COO brain loop: %s skipped %r: %s", self.name, finding.get("name"), error.args[0])
-            return self.env["aiom.action"]
 
     def _propose(self, finding):
         """One proposal for ``finding``, unless one already answers it (its idempotency key)."""
+        return self._propose_findings([finding], strict=True)
+
+    def _propose_findings(self, findings, strict=False):
+        """Proposals for ``findings`` in one batch: the idempotency keys looked up in one query, the
+        proposals validated and stored together (``aiom.action._propose_many``, the same checks as
+        one by one), their follow-ups created together. Returns the new actions.
+
+        A finding whose key was already filed gets nothing. Without ``strict`` (the scheduled
+        loop), a finding the engine refuses as malformed is logged and skipped, so that one bad
+        record never stops the round for the others.
+        """
         self.ensure_one()
         # Bulk path: no creation log or followers per proposal; state changes are still tracked.
         Action = self.env["aiom.action"].with_context(mail_create_nolog=True, mail_create_nosubscribe=True)._engine()
-        key = f"aiom:{self.code}:{finding['key']}"
-        if Action.search_count([("idempotency_key", "=", key), ("company_id", "=", self.company_id.id)]):
-            return Action
-        recommender = self.env["aiom.recommender"]
-        # Findings carry record data (names, emails): it is made inert, never read as a reference.
-        vals = recommender._recommend(self, {**finding, "steps": inert(finding["steps"])})
-        action = Action.propose(
-            {
-                **{name: value for name, value in vals.items() if not name.startswith("_")},
-                "source": "analyzer",
-                "agent": self.name,
-                "idempotency_key": key,
-                "company_id": self.company_id.id,
-            }
+        keyed = {}
+        for finding in findings:
+            keyed.setdefault(f"aiom:{self.code}:{finding['key']}", finding)
+        if not keyed:
+            return Action.browse()
+        filed = Action.search_fetch(
+            [("idempotency_key", "in", list(keyed)), ("company_id", "=", self.company_id.id)], ["idempotency_key"]
         )
-        action._engine().write({"analyzer_id": self.id})
-        recommender._recorded(action, vals)
-        # What the finding said about each record (a balance, the last contact): a change withdraws it.
-        fingerprints = self._kind()._fingerprints(self, finding["targets"])
+        for key in filed.mapped("idempotency_key"):
+            keyed.pop(key, None)
+        recommender = self.env["aiom.recommender"]
+        wanted = []  # (finding, the recommender's values)
+        for key, finding in keyed.items():
+            try:
+                # Findings carry record data (names, emails): it is made inert, never read as a reference.
+                vals = recommender._recommend(self, {**finding, "steps": inert(finding["steps"])})
+            except ValidationError as error:
+                if strict:
+                    raise
+                _logger.warning("AI COO brain loop: %s skipped %r: %s", self.name, finding.get("name"), error.args[0])
+                continue
+            proposal = {name: value for name, value in vals.items() if not name.startswith("_")}
+            proposal.update(
+                source="analyzer",
+                agent=self.name,
+                idempotency_key=key,
+                company_id=self.company_id.id,
+                analyzer_id=self.id,
+            )
+            wanted.append((finding, vals, proposal))
+        filed = Action._propose_many([proposal for _f, _v, proposal in wanted], skip_invalid=not strict)
+        done = [(finding, vals, action) for (finding, vals, _p), action in zip(wanted, filed, strict=True) if action]
+        for _finding, vals, action in done:
+            recommender._recorded(action, vals)
+        self._follow_up(done)
+        return Action.browse([action.id for _f, _v, action in done])
+
+    def _follow_up(self, filed):
+        """The follow-ups of the ``(finding, vals, action)`` just filed, created together, with
+        what each finding said about its records (a balance, the last contact): a change withdraws it."""
+        if not filed:
+            return
+        model = filed[0][0]["targets"]._name
+        targets = self.env[model].browse([record.id for finding, _v, _a in filed for record in finding["targets"]])
+        fingerprints = self._kind()._fingerprints(self, targets)
         self.env["aiom.followup"].create(
             [
                 {
@@ -156,30 +180,38 @@ class AiomAnalyzer(models.Model):
                     "action_id": action.id,
                     "fingerprint": fingerprints.get(record.id, False),
                 }
+                for finding, _vals, action in filed
                 for record in finding["targets"]
             ]
         )
-        self._replace_pending(finding["targets"], action)
-        return action
+        self._replace_pending(
+            {record.id: action for finding, _v, action in filed for record in finding["targets"]}, model
+        )
 
-    def _replace_pending(self, records, action):
-        """One live follow-up per record: ``action`` replaces the proposals still pending for its
-        records (e.g. a customer's reminder that now also names a newer invoice)."""
+    def _replace_pending(self, newest, model):
+        """One live follow-up per record: the action in ``newest`` (record id -> action) replaces
+        the proposals still pending for that record (e.g. a customer's reminder that now also
+        names a newer invoice)."""
         Followup = self.env["aiom.followup"]
+        new_ids = list({action.id for action in newest.values()})
         older = Followup.search(
             [
                 ("analyzer_id", "=", self.id),
-                ("target_model", "=", records._name),
-                ("target_res_id", "in", records.ids),
+                ("target_model", "=", model),
+                ("target_res_id", "in", list(newest)),
                 ("state", "=", "live"),
-                ("action_id", "!=", action.id),
+                ("action_id", "not in", new_ids),
                 ("action_id.state", "=", "pending"),
             ]
-        ).action_id
-        for replaced in older:
+        )
+        if not older:
+            return
+        replaced_by = {followup.action_id: newest[followup.target_res_id] for followup in older}
+        for replaced, action in replaced_by.items():
             replaced.action_cancel()
             replaced.message_post(body=self.env._("Replaced by a newer follow-up: %s.", action.name))
-        Followup.search([("action_id", "in", older.ids), ("state", "=", "live")]).state = "stopped"
+        replaced = older.action_id
+        Followup.search([("action_id", "in", replaced.ids), ("state", "=", "live")]).state = "stopped"
 
     @api.model
     def _assignee(self, user):

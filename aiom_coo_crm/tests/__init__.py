@@ -6,3 +6,4 @@ from . import test_preview_crm
 from . import test_planner
 from . import test_planner_eval
 from . import test_planner_ui
+from . import test_brain_loop_queries

@@ -1,0 +1,62 @@
+"""Query-count guard of the brain loop: a batch of proposals is filed with a fixed number of
+queries, whatever its size (the benchmark's figure as a test, so that a regression fails the test
+command rather than waiting for the next benchmark run)."""
+
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from odoo.addons.aiom_coo.tests.common import BrainLoopCase
+
+START = datetime(2026, 10, 1, 9, 0)
+# A round of the loop: the candidates, their history and last contacts, the idempotency keys, the
+# guardrails' reads, then the actions, their steps and their follow-ups inserted together (78 on
+# 2026-12-03, for 1 proposal as for 50).
+QUERIES_PER_ROUND = 90
+# What each proposal may add to its batch: none today; the benchmark's target is 4.
+QUERIES_PER_PROPOSAL = 0.1
+
+
+@tagged("post_install", "-at_install")
+class TestBrainLoopQueries(BrainLoopCase):
+    def deals(self, count, label):
+        leads = self.env["crm.lead"].create(
+            [
+                {
+                    "name": f"{label} {index}",
+                    "type": "opportunity",
+                    "partner_id": self.customer.id,
+                    "expected_revenue": 5000,
+                    "user_id": self.approver.id,
+                }
+                for index in range(count)
+            ]
+        )
+        leads.date_last_stage_update = START
+        return leads
+
+    def measured_run(self, deals):
+        """Queries of one round of the loop that files ``deals``' follow-ups, and what it filed."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        outcome = self.run_loop()
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        count = self.cr.sql_log_count - before
+        self.assertEqual(sorted(outcome["proposed"].mapped("target_res_id")), deals.ids)
+        self.assertEqual(set(outcome["proposed"].mapped("state")), {"pending"})
+        return count
+
+    def test_a_batch_costs_the_same_whatever_its_size(self):
+        """One stalled deal or fifty: the round files them with the same queries."""
+        with freeze_time(START + timedelta(days=20)):
+            self.run_loop()  # the demo database's own findings
+            self.measured_run(self.deals(10, "Warm-up"))  # caches, as a running server has them
+            one = self.measured_run(self.deals(1, "One"))
+            fifty = self.measured_run(self.deals(50, "Fifty"))
+        self.assertLessEqual(fifty, QUERIES_PER_ROUND, f"{fifty} queries for a round of 50 proposals")
+        self.assertLessEqual((fifty - one) / 49, QUERIES_PER_PROPOSAL, f"{one} queries for 1 proposal, {fifty} for 50")
