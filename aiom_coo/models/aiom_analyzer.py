@@ -243,12 +243,15 @@ class AiomAnalyzer(models.Model):
         present = records.exists()
         still_open = self._still_open(present)
         now = self._kind()._fingerprints(self, still_open)
+        open_ids = set(still_open.ids)  # once: a lookup per follow-up in the list grew with its square
         changed = still_open.browse(
-            followup.target_res_id
-            for followup in followups
-            if followup.fingerprint
-            and followup.target_res_id in still_open.ids
-            and now.get(followup.target_res_id) != followup.fingerprint
+            [
+                followup.target_res_id
+                for followup in followups
+                if followup.fingerprint
+                and followup.target_res_id in open_ids
+                and now.get(followup.target_res_id) != followup.fingerprint
+            ]
         )
         return records - still_open, changed
 

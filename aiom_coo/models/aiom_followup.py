@@ -14,7 +14,8 @@ class AiomFollowup(models.Model):
     _order = "id desc"
 
     analyzer_id = fields.Many2one("aiom.analyzer", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="analyzer_id.company_id", store=True, index=True)
+    # Precomputed: set in the insert, not by an UPDATE of every follow-up the loop files.
+    company_id = fields.Many2one(related="analyzer_id.company_id", store=True, index=True, precompute=True)
     target_model = fields.Char(required=True, index=True)
     target_res_id = fields.Many2oneReference(model_field="target_model", required=True, index=True)
     level_id = fields.Many2one("aiom.analyzer.level", ondelete="set null", index=True)

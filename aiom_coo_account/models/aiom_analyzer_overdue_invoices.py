@@ -72,15 +72,23 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
             if proposed:
                 domain.append(("id", "not in", proposed))
             if previous is not None:
-                sent = Followup.search(
+                # The reminders sent long enough ago first, then their follow-ups: two simple index
+                # scans (a join through action_id was planned as a loop over every follow-up).
+                sent_actions = self.env["aiom.action"].search(
+                    [
+                        ("analyzer_id", "=", analyzer.id),
+                        ("state", "=", "executed"),
+                        ("executed_date", "<=", now - timedelta(days=level.days - previous.days)),
+                    ]
+                )
+                sent = sent_actions and Followup.search(
                     [
                         ("analyzer_id", "=", analyzer.id),
                         ("level_id", "=", previous.id),
-                        ("action_id.state", "=", "executed"),
-                        ("action_id.executed_date", "<=", now - timedelta(days=level.days - previous.days)),
+                        ("action_id", "in", sent_actions.ids),
                     ]
                 ).mapped("target_res_id")
-                domain.append(("id", "in", sent))
+                domain.append(("id", "in", sent or []))
             domains.append((level, domain))
         return domains
 
