@@ -76,7 +76,7 @@ class TestQueryCounts(AiomCase):
         def load():
             groups = Action.web_read_group([], ["state"], ["state"], lazy=True)
             for group in groups["groups"]:
-                Action.web_search_read(group["__domain"], fields_spec, limit=40)
+                Action.web_search_read(group["__domain"], fields_spec, limit=40, count_limit=10001)
 
         for index in range(30):
             self.proposal(f"Card {index}")
