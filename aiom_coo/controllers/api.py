@@ -103,7 +103,8 @@ def search_actions(state=None, limit=None, offset=None, domain=()):
 def _action(action_id, name="id"):
     """The action the caller may read, or MissingError / AccessError."""
     action = request.env["aiom.action"].browse(_integer(action_id, name, 1))
-    if not action.exists():
+    # One query tells whether it exists and loads it; the record rules then judge the values read.
+    if not action._fetch_row():
         raise MissingError(request.env._("AI COO action %s does not exist.", action.id))
     action.check_access("read")
     return action

@@ -9,7 +9,8 @@ from psycopg2 import OperationalError
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.tools import SQL, Query
 
 from .. import floor, limits
 from ..exceptions import ActionBusy, GuardrailViolation, TransientStepError
@@ -695,14 +696,17 @@ class AiomAction(models.Model):
         """Lock the action row so that concurrent approvals execute it once; re-check its state."""
         self.ensure_one()
         self.check_access("write")
+        name = self.name  # a refused lock aborts the transaction: nothing can be read after it
         try:
             # No savepoint of its own: a refused lock ends the request (or the caller's savepoint).
-            self.env.cr.execute("SELECT id FROM aiom_action WHERE id = %s FOR UPDATE NOWAIT", [self.id])
+            # The row is read again under the lock, in the same query: the state checked is the latest.
+            locked = self._fetch_row(lock=True)
         except (LockNotAvailable, SerializationFailure):
             raise ActionBusy(
-                self.env._("%s is being processed by someone else right now. Reload to see its new state.", self.name)
+                self.env._("%s is being processed by someone else right now. Reload to see its new state.", name)
             ) from None
-        self.invalidate_recordset()
+        if not locked:
+            raise MissingError(self.env._("AI COO action %s does not exist.", self.id))
         if self.state not in expected_states:
             raise UserError(
                 self.env._(
@@ -713,6 +717,22 @@ class AiomAction(models.Model):
             )
         if PENDING in expected_states and self.expires_at and self.expires_at < fields.Datetime.now():
             raise UserError(self.env._("%s expired and can no longer be approved.", self.name))
+
+    def _fetch_row(self, lock=False):
+        """Forget what the cache holds of the action and read its row again in one query (its
+        stored fields but the heavy JSON ones), under a row lock that fails at once when ``lock``;
+        return the action, or an empty recordset when it does not exist. Record rules are not
+        applied here: callers check access on the values read."""
+        self.ensure_one()
+        row_fields = [
+            field
+            for field in self._fields.values()
+            if field.store and field.column_type and field.prefetch is True and field.is_accessible(self.env)
+        ]
+        self.invalidate_recordset()
+        query = (_LockedRowQuery if lock else Query)(self.env, self._table, self._table_sql)
+        query.set_result_ids(self._ids, ordered=False)
+        return self._fetch_query(query, row_fields)
 
     def action_approve(self):
         """Approve and execute at once, with the rights of the approving user.
@@ -801,7 +821,7 @@ class AiomAction(models.Model):
         """
         self.ensure_one()
         handler = self.env["aiom.step.handler"]
-        steps = self.step_ids.sorted("sequence")
+        steps = self._plan_steps()
         results = {}
         # Results of deferred steps (emails accepted by a provider): a rollback cannot undo them.
         outside_effects, outside_parameters = {}, {}
@@ -849,10 +869,16 @@ class AiomAction(models.Model):
         if approval is not None:
             self._change_state(APPROVED, **approval)
 
-    def _stored_plan(self):
+    def _plan_steps(self):
+        """The plan's steps in order, ids and fields in one query (as the caller: record rules apply)."""
+        Step = self.env["aiom.action.step"]
+        names = [name for name, field in Step._fields.items() if field.store and field.prefetch is True]
+        return Step.search_fetch([("action_id", "=", self.id)], names, order="sequence, id")
+
+    def _stored_plan(self, steps=None):
         return [
             {"name": step.name, "action_type": step.action_type, "parameters": step.parameters or {}}
-            for step in self.step_ids.sorted("sequence")
+            for step in (self.step_ids.sorted("sequence") if steps is None else steps)
         ]
 
     def _fingerprint_plan(self):
@@ -864,7 +890,7 @@ class AiomAction(models.Model):
 
     def _execution_scope(self, steps):
         """The proposer, the references' scope and their reader, once the plan is proven unchanged."""
-        if plan_fingerprint(self._stored_plan(), self.target_model, self.target_res_id) != self.plan_hash:
+        if plan_fingerprint(self._stored_plan(steps), self.target_model, self.target_res_id) != self.plan_hash:
             raise UserError(self.env._("The plan changed after it was proposed: nothing was done. Propose it again."))
         proposer = self.proposed_by_id
         if not proposer:
@@ -1038,6 +1064,13 @@ class AiomAction(models.Model):
             if subtype:
                 return self.env.ref(subtype)
         return super()._track_subtype(init_values)
+
+
+class _LockedRowQuery(Query):
+    """The action's row, locked against concurrent approvals; NOWAIT: a busy row fails at once."""
+
+    def select(self, *args):
+        return SQL("%s FOR UPDATE OF %s NOWAIT", super().select(*args), SQL.identifier(self.table))
 
 
 def plan_fingerprint(plan, target_model, target_res_id):

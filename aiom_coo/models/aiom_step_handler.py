@@ -133,8 +133,12 @@ class StepCheck:
 
 def proposer_env(env, proposer, company):
     """``env`` as the proposer, in the action's company when they belong to it: their own rights."""
-    companies = company if company in proposer.company_ids else proposer.company_id
-    return env(user=proposer.id, su=False, context=dict(env.context, allowed_company_ids=companies.ids))
+    as_proposer = env(user=proposer.id, su=False)
+    # Their companies as Odoo itself knows them (``env.user``, cached per user): reading
+    # ``proposer.company_ids`` with the caller's rights costs five queries per execution.
+    user = as_proposer.user
+    companies = company if company.id in user._get_company_ids() else user.company_id
+    return as_proposer(context=dict(env.context, allowed_company_ids=companies.ids))
 
 
 class AiomStepHandler(models.AbstractModel):

@@ -1,13 +1,26 @@
 """Query-count guards: the benchmarks' figures as tests, so that a regression fails the test command
 rather than waiting for the next benchmark run (as Odoo's test_mail/tests/test_performance.py)."""
 
-from odoo.tests import tagged
+import json
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import AiomCase
 
-# The engine's own queries around a step's ORM work: lock, re-read the action and its steps, the
-# savepoint (2), the outcome on the action and on its step, one chatter entry (message + tracking).
-ENGINE_QUERIES = 9
+# The engine's own queries around a step's ORM work: lock and re-read the action (one query), its
+# steps (one), the savepoint (2), the outcome on the action and on its step (one UPDATE each), one
+# chatter entry (the message and its tracking values).
+ENGINE_QUERIES = 8
+# With nothing cached (a request of its own): the same, plus the action read before the lock for
+# the access and four-eyes checks (1), the guardrail policy, its rules and value limits (3), and
+# what the step's create reads in a fresh environment beyond a plain create's (3).
+ENGINE_COLD_QUERIES = ENGINE_QUERIES + 7
+# The approve route beyond the engine's cold approval: none. Its one read of the action (it exists,
+# the caller may read it) is the read the engine's checks make before the lock; the API key's
+# verdict is kept per worker and the reply reads what the approval left in the cache.
+API_APPROVE_QUERIES = 0
 PROPOSE_QUERIES = 10
 # The inbox: one count per state, then per column one read and one existence check per target model
 # among its cards (a column of 40 cards about contacts, leads and invoices: 3).
@@ -40,6 +53,23 @@ class TestQueryCounts(AiomCase):
         engine = self.queries(lambda: action.with_user(self.approver).action_approve())
         self.assertEqual(action.state, "executed", action.error_message)
         self.assertLessEqual(engine - plain, ENGINE_QUERIES, f"engine {engine} vs plain create {plain}")
+
+    def test_approve_with_nothing_cached(self):
+        """As a request approves: nothing in the cache, so every read the engine makes counts."""
+        Partner = self.env["res.partner"].with_user(self.approver)
+        # The same, once, so that only what is kept per transaction is missing (not Odoo's caches).
+        action = self.proposal("Warm-up")
+        self.env.invalidate_all()
+        action.with_user(self.approver).action_approve()
+        self.env.invalidate_all()
+        Partner.create({"name": "Warm-up too"})
+        self.env.invalidate_all()
+        plain = self.queries(lambda: Partner.create({"name": "Plain create"}))
+        action = self.proposal("Through the engine")
+        self.env.invalidate_all()
+        engine = self.queries(lambda: action.with_user(self.approver).action_approve())
+        self.assertEqual(action.state, "executed", action.error_message)
+        self.assertLessEqual(engine - plain, ENGINE_COLD_QUERIES, f"engine {engine} vs plain create {plain}")
 
     def test_propose(self):
         """Proposing a one-step action: rate check, the action, its step, follower, chatter."""
@@ -89,3 +119,51 @@ class TestQueryCounts(AiomCase):
         more = self.queries(load)
         self.assertLessEqual(more, INBOX_QUERIES)
         self.assertEqual(more, few, "the number of queries does not grow with the number of actions")
+
+
+@tagged("post_install", "-at_install")
+class TestApiQueryCounts(HttpCase):
+    """The approve route costs what the engine's approval costs with nothing cached, no more."""
+
+    def test_approve_route(self):
+        approver = new_test_user(
+            self.env, "perf_approver", groups="aiom_coo.group_aiom_approver,base.group_partner_manager"
+        )
+        key = (
+            self.env["res.users.apikeys"]
+            .with_user(approver)
+            ._generate(None, "perf", fields.Datetime.now() + timedelta(days=1))
+        )
+        Action = self.env["aiom.action"].with_user(approver)
+        actions = [
+            Action.propose(
+                {
+                    "name": f"Create {name}",
+                    "action_type": "odoo_create",
+                    "parameters": {"model": "res.partner", "values": {"name": name}},
+                }
+            )
+            for name in ("Warm-up", "In process", "Through the API")
+        ]
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+        def approve_route(action):
+            body = {"jsonrpc": "2.0", "method": "call", "params": {"id": action.id}}
+            reply = self.url_open("/aiom/api/v1/actions/approve", data=json.dumps(body), headers=headers).json()
+            self.assertTrue(reply["result"]["success"], reply)
+
+        def queries(run):
+            self.env.flush_all()
+            self.env.cr.precommit.run()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            run()
+            self.env.flush_all()
+            self.env.cr.precommit.run()
+            return self.cr.sql_log_count - before
+
+        approve_route(actions[0])
+        engine = queries(lambda: actions[1].with_user(approver).action_approve())
+        route = queries(lambda: approve_route(actions[2]))
+        self.assertEqual(actions[2].state, "executed")
+        self.assertLessEqual(route - engine, API_APPROVE_QUERIES, f"route {route} vs the engine alone {engine}")
