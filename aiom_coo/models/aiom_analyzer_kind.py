@@ -30,7 +30,7 @@ class AiomAnalyzerKind(models.AbstractModel):
 
     def _candidate_ids(self, analyzer):
         """The ids of the candidates ``_find`` would consider now (deals, customers), ascending, read
-        with one query: the queued loop cuts them into ``id_range`` ranges of about a batch each.
+        with one query: the queued loop cuts them into ``id_range`` ranges of at most a batch each.
         ``None``: this kind is not cut, one job runs its batches over all candidates."""
         return None
 

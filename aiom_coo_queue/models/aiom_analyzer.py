@@ -32,7 +32,7 @@ class AiomAnalyzer(models.Model):
 
     def _run_batch(self, batch_size, strict=False, id_range=None):
         """With queueing on, the scheduled loop fans out: each analyzer's candidates cut into
-        ranges of about ``batch_size``, one independent job per range, all enqueued at once.
+        even ranges of at most ``batch_size``, one independent job per range, all enqueued at once.
 
         ``strict`` runs (the Run now button) and the jobs themselves still run here.
         """
