@@ -1,11 +1,13 @@
-"""The queue_job bridge under load (issue #11): the brain loop over a large database fanned out as
-jobs with 1 and with 2 workers against the same loop run synchronously in one process, and queued
-API approvals per second against synchronous approvals.
+"""The queue_job bridge under load (issues #11, #19): the brain loop over a large database fanned out
+as independent range jobs with 1, 2 and 4 workers against the same loop run synchronously in one
+process, and queued API approvals per second against synchronous approvals.
 
 Run by bench/run.sh (plain Python, not inside Odoo): it installs queue_job and aiom_coo_queue,
 generates the records with SQL through `odoo shell`, copies the database (CREATE DATABASE ...
 TEMPLATE) so that every run starts from the same data, starts prefork servers with the jobrunner
-and polls queue_job until every job of the channel root.aiom is done.
+and polls queue_job until every job of the channel root.aiom is done. It reads the CPU time the
+Odoo server's processes and the PostgreSQL cluster's used meanwhile (psutil), to tell where a job's
+time goes, and the load average (other work on the machine) before each run.
 """
 
 import ast
@@ -14,6 +16,8 @@ import os
 import sys
 import time
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # devtools
 sys.path.insert(0, os.environ["AIOM_BENCH_DIR"])
@@ -29,6 +33,7 @@ BATCH = 1000
 K = int(os.environ.get("AIOM_BENCH_QUEUE_ACTIONS", "300"))
 CONFIG, DATABASE = os.environ["AIOM_ODOO_CONFIG"], os.environ["AIOM_BENCH_DB"]
 QUEUE_PARAM = "aiom_coo_queue.queue_executions"
+WORKERS = (1, 2, 4)
 
 GENERATE = shell_script(f"generate_business_records(env, {N}, {DUE_EVERY})")
 
@@ -133,26 +138,87 @@ def wait_for_jobs(database, timeout=3600):
 
 
 def job_span(database):
-    """Seconds from the first job started to the last job done, as queue_job recorded them."""
+    """(seconds from the first job started to the last job done, the jobs' own seconds added up),
+    as queue_job recorded them: their quotient is how many jobs ran at once on average."""
     return scalar(
         database,
-        "SELECT extract(epoch FROM max(date_done) - min(date_started)) FROM queue_job WHERE channel = 'root.aiom'",
-    )[0]
+        "SELECT extract(epoch FROM max(date_done) - min(date_started)),"
+        " extract(epoch FROM sum(date_done - date_started)) FROM queue_job WHERE channel = 'root.aiom'",
+    )
+
+
+def job_seconds(database):
+    """Each job's own seconds, in the order they started: which ranges weigh most."""
+    connection = connect(CONFIG, database)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT args::text, round(extract(epoch FROM date_done - date_started)::numeric, 1)"
+                " FROM queue_job WHERE channel = 'root.aiom' ORDER BY date_started"
+            )
+            return [f"{args} {seconds}s" for args, seconds in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
+def cpu_seconds(process):
+    """User and system CPU seconds of ``process`` and of its children, the exited ones included."""
+    try:
+        total = sum(process.cpu_times()[:4])  # user, system, children_user, children_system
+        for child in process.children(recursive=True):
+            try:
+                total += sum(child.cpu_times()[:2])
+            except psutil.NoSuchProcess:
+                pass
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def postmaster(database):
+    """The PostgreSQL cluster's main process (its backends are its children), when on this machine."""
+    try:
+        return psutil.Process(scalar(database, "SELECT pg_backend_pid()")[0]).parent()
+    except (psutil.Error, TypeError):
+        return None
+
+
+def load_average():
+    return "load average " + ", ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 def queued_loop(database, workers):
     shell(database, ENQUEUE_LOOP)
     before = scalar(database, "SELECT count(*) FROM aiom_action")[0]
     enqueued = scalar(database, "SELECT count(*) FROM queue_job WHERE channel = 'root.aiom'")[0]
+    load = load_average()
     started = time.perf_counter()
     server = start_server(database, workers)
+    odoo = psutil.Process(server.process.pid)
+    cluster = postmaster(database)
+    odoo_before, pg_before = cpu_seconds(odoo), cluster and cpu_seconds(cluster)
     try:
         done, failed = wait_for_jobs(database)
+        odoo_cpu = cpu_seconds(odoo) - odoo_before
+        pg_cpu = cluster and cpu_seconds(cluster) - pg_before
     finally:
         server.stop()
     wall = time.perf_counter() - started
     proposals = scalar(database, "SELECT count(*) FROM aiom_action")[0] - before
-    return wall, float(job_span(database)), proposals, done, failed, enqueued
+    span, busy = (float(value) for value in job_span(database))
+    return {
+        "wall": wall,
+        "span": span,
+        "busy": busy,
+        "proposals": proposals,
+        "done": done,
+        "failed": failed,
+        "enqueued": enqueued,
+        "odoo_cpu": odoo_cpu,
+        "pg_cpu": pg_cpu,
+        "load": load,
+        "jobs": job_seconds(database),
+    }
 
 
 def queued_approvals(database, workers):
@@ -197,12 +263,13 @@ def main():
     )
     generated = float(shell(DATABASE, GENERATE))
     print(f"Generated {N} opportunities and {N} posted invoices (1/{DUE_EVERY} due) in {generated:.1f} s", flush=True)
-    copies = {workers: f"{DATABASE}_q{workers}" for workers in (1, 2)}
+    copies = {workers: f"{DATABASE}_q{workers}" for workers in WORKERS}
     for name in copies.values():
         copy_database(name)
     try:
+        sync_load = load_average()
         sync = ast.literal_eval(shell(DATABASE, SYNC_LOOP))
-        print(f"Synchronous loop: {sync}", flush=True)
+        print(f"Synchronous loop ({sync_load}): {sync}", flush=True)
         queued = {}
         for workers, name in copies.items():
             queued[workers] = queued_loop(name, workers)
@@ -216,23 +283,37 @@ def main():
         for name in copies.values():
             drop_database(name)
 
-    print(f"\nBrain loop over {N:,} opportunities + {N:,} posted invoices (1% of each due), batches of {BATCH}")
+    print(f"\nSynchronous loop measured with {sync_load} before it.")
+    print(f"Brain loop over {N:,} opportunities + {N:,} posted invoices (1% of each due), batches of {BATCH}")
     print(f"{'case':<64}{'seconds':>10}{'count':>10}{'rate':>12} {'':<10}{'ratio':>9}")
-    row(f"synchronous, one process, {sync[2]} rounds (baseline)", sync[0], sync[3], "proposals/s", (sync[0], sync[3]))
-    for workers, (wall, span, proposals, done, failed, enqueued) in queued.items():
+    baseline = (sync[0], sync[3])
+    row(f"synchronous, one process, {sync[2]} rounds (baseline)", sync[0], sync[3], "proposals/s", baseline)
+    for workers, run in queued.items():
         row(
-            f"queued, {workers} worker(s), {enqueued} job(s) enqueued: server start to last done",
-            wall,
-            proposals,
+            f"queued, {workers} worker(s), {run['enqueued']} range jobs: server start to last done",
+            run["wall"],
+            run["proposals"],
             "proposals/s",
-            (sync[0], sync[3]),
+            baseline,
         )
         row(
-            f"  idem, first job started to last job done ({done} done, {failed} failed)",
-            span,
-            proposals,
+            f"  idem, first job started to last job done ({run['done']} done, {run['failed']} failed)",
+            run["span"],
+            run["proposals"],
             "",
-            (sync[0], sync[3]),
+            baseline,
+        )
+    print(
+        f"\n{'workers':<10}{'span s':>8}{'vs 1 worker':>13}{'wall s':>8}{'vs 1 worker':>13}"
+        f"{'jobs at once':>14}{'Odoo CPU s':>12}{'PG CPU s':>10}  load before the run"
+    )
+    one = queued[WORKERS[0]]
+    for workers, run in queued.items():
+        pg_cpu = f"{run['pg_cpu']:>10.1f}" if run["pg_cpu"] is not None else f"{'?':>10}"
+        print(
+            f"{workers:<10}{run['span']:>8.1f}{one['span'] / run['span']:>12.2f}x{run['wall']:>8.1f}"
+            f"{one['wall'] / run['wall']:>12.2f}x{run['busy'] / run['span']:>14.2f}{run['odoo_cpu']:>12.1f}{pg_cpu}"
+            f"  {run['load']}"
         )
     print(f"\nApprovals of {K} pending odoo_create actions")
     print(f"{'case':<64}{'seconds':>10}{'count':>10}{'rate':>12} {'':<10}{'ratio':>9}")

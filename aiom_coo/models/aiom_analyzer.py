@@ -79,21 +79,24 @@ class AiomAnalyzer(models.Model):
         """Find, deduplicate and propose; return the new actions (see ``_run_batch``)."""
         return self._run_batch(batch_size, strict=strict)[0]
 
-    def _run_batch(self, batch_size, strict=False):
+    def _run_batch(self, batch_size, strict=False, id_range=None):
         """One batch of each analyzer: ``(new actions, more)``.
 
         ``more`` says that some analyzer found a full batch of candidates, so that more may wait:
         it counts candidates, not the proposals filed (grouping and deduplication file fewer).
         Without ``strict`` (the scheduled loop), an analyzer whose records the user may not read
-        is skipped with a warning so that the others still run.
+        is skipped with a warning so that the others still run. ``id_range`` keeps each analyzer
+        to its candidates in that range (see ``aiom.analyzer.kind._find``).
         """
+        # Kinds written before ranges take (analyzer, limit): a range is passed only when given.
+        scope = {"id_range": id_range} if id_range else {}
         actions = self.env["aiom.action"]
         more = False
         for analyzer in self:
             # In its own company: the record rules keep it to that company's records.
             analyzer = analyzer.with_company(analyzer.company_id)
             try:
-                findings = analyzer._kind()._find(analyzer, batch_size)
+                findings = analyzer._kind()._find(analyzer, batch_size, **scope)
             except AccessError as error:
                 message = self.env._(
                     "%(user)s may not read what %(analyzer)s watches: give it the business group. %(error)s",

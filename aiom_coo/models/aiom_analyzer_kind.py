@@ -17,13 +17,30 @@ class AiomAnalyzerKind(models.AbstractModel):
     # The model of the records it follows up, shown on the analyzer ("Watches").
     _watched_model = None
 
-    def _find(self, analyzer, limit):
+    def _find(self, analyzer, limit, id_range=None):
         """The findings of at most ``limit`` candidates of ``analyzer`` (customers, deals: never a
         candidate split over two batches); fewer than ``limit`` findings means no candidate is
         left, at least ``limit`` that the loop calls again. Dicts with ``key`` (why, for idempotency),
         ``targets`` (the records followed up), ``target`` (the record the proposal is about),
-        ``level``, ``facts`` (plain values, for the wording), ``steps`` and ``name``."""
+        ``level``, ``facts`` (plain values, for the wording), ``steps`` and ``name``.
+
+        ``id_range`` ``(low, high)``, both included, keeps it to the candidates whose id (as
+        ``_candidate_ids`` gives them) is in that range: the queued loop's independent jobs."""
         raise NotImplementedError
+
+    def _candidate_ids(self, analyzer):
+        """The ids of the candidates ``_find`` would consider now (deals, customers), ascending, read
+        with one query: the queued loop cuts them into ``id_range`` ranges of at most a batch each.
+        ``None``: this kind is not cut, one job runs its batches over all candidates."""
+        return None
+
+    @api.model
+    def _range_domain(self, field, id_range):
+        """The leaves keeping ``field`` (a candidate's id) within ``id_range``, none without one."""
+        if not id_range:
+            return []
+        low, high = id_range
+        return [(field, ">=", low), (field, "<=", high)]
 
     def _still_open(self, records):
         """The records whose situation still calls for the follow-up (e.g. invoices not paid)."""

@@ -92,17 +92,29 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
             domains.append((level, domain))
         return domains
 
-    def _find(self, analyzer, limit):
+    def _candidate_ids(self, analyzer):
+        # The candidates are customers: a range never splits one customer's invoices.
+        domains = self._level_domains(analyzer)
+        if not domains:
+            return []
+        any_level = expression.OR([domain for _level, domain in domains])
+        groups = self.env["account.move"]._read_group(any_level, ["commercial_partner_id"])
+        return sorted(partner.id for (partner,) in groups)
+
+    def _find(self, analyzer, limit, id_range=None):
         """Reminders for at most ``limit`` customers, each with all its invoices due, at every level.
 
         The batch counts customers (commercial partners), not invoices: a customer's invoices are
         never split over two batches, and fewer than ``limit`` customers means none is left.
+        ``id_range`` is a range of customers' ids.
         """
         domains = self._level_domains(analyzer)
         if not domains:
             return []
         Move = self.env["account.move"]
-        any_level = expression.OR([domain for _level, domain in domains])
+        any_level = expression.OR([domain for _level, domain in domains]) + self._range_domain(
+            "commercial_partner_id", id_range
+        )
         customers = [
             partner
             for partner, _due in Move._read_group(

@@ -54,16 +54,14 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
     def _silent_since(self, lead, last_contact):
         return max(filter(None, [lead.date_last_stage_update, last_contact.get(lead.id)]))
 
-    def _find(self, analyzer, limit):
-        """Follow-ups for at most ``limit`` stalled deals; fewer means none is left.
+    def _candidate_ids(self, analyzer):
+        domain = self._stalled_deals_domain(analyzer)
+        return self.env["crm.lead"].search(domain, order="id").ids if domain else []
 
-        The stalled deals are read page by page until ``limit`` of them are due for a level: a
-        deal whose sequence is over for this silence (every level sent, or one turned down) does
-        not hold a place in the batch.
-        """
-        levels = analyzer.level_ids.sorted("days")
-        if not levels:
-            return []
+    def _stalled_deals_domain(self, analyzer):
+        """The stalled deals without a follow-up waiting; ``None`` when the analyzer has no level."""
+        if not analyzer.level_ids:
+            return None
         base = [
             ("type", "=", "opportunity"),
             ("active", "=", True),
@@ -93,6 +91,21 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
         )
         if waiting:
             domain.append(("id", "not in", waiting.mapped("target_res_id")))
+        return domain
+
+    def _find(self, analyzer, limit, id_range=None):
+        """Follow-ups for at most ``limit`` stalled deals; fewer means none is left.
+
+        The stalled deals are read page by page until ``limit`` of them are due for a level: a
+        deal whose sequence is over for this silence (every level sent, or one turned down) does
+        not hold a place in the batch.
+        """
+        domain = self._stalled_deals_domain(analyzer)
+        if domain is None:
+            return []
+        domain = domain + self._range_domain("id", id_range)
+        levels = analyzer.level_ids.sorted("days")
+        by_stage = {line.stage_id.id: line.days for line in analyzer.stage_ids}
         now = fields.Datetime.now()
         findings = []
         offset = 0

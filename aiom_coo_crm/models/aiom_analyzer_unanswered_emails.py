@@ -81,15 +81,22 @@ class AiomAnalyzerUnansweredEmails(models.AbstractModel):
         deadline = calendar.plan_hours(hours, start, compute_leaves=True)
         return bool(deadline) and deadline.astimezone(pytz.utc).replace(tzinfo=None) <= now
 
-    def _find(self, analyzer, limit):
-        now = fields.Datetime.now()
+    def _waiting_leads(self, analyzer, now, order, id_range=None):
+        """``(leads, {lead id: its email waiting})``: the open deals whose customer email waits."""
         waiting = self._waiting(since=now - timedelta(days=LOOKBACK_DAYS))
         if not waiting:
+            return self.env["crm.lead"], waiting
+        domain = [*OPEN_DEAL, ("id", "in", list(waiting)), ("company_id", "in", (analyzer.company_id.id, False))]
+        return self.env["crm.lead"].search(domain + self._range_domain("id", id_range), order=order), waiting
+
+    def _candidate_ids(self, analyzer):
+        return self._waiting_leads(analyzer, fields.Datetime.now(), "id")[0].ids
+
+    def _find(self, analyzer, limit, id_range=None):
+        now = fields.Datetime.now()
+        leads, waiting = self._waiting_leads(analyzer, now, "expected_revenue desc, id", id_range)
+        if not leads:
             return []
-        leads = self.env["crm.lead"].search(
-            [*OPEN_DEAL, ("id", "in", list(waiting)), ("company_id", "in", (analyzer.company_id.id, False))],
-            order="expected_revenue desc, id",
-        )
         proposed = set(
             self.env["aiom.action"]
             .search(
