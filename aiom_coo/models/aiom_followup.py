@@ -26,6 +26,8 @@ class AiomFollowup(models.Model):
     # What the proposal said about the record (a balance, the last contact): see _fingerprints.
     fingerprint = fields.Char(readonly=True)
     state = fields.Selection([("live", "Live"), ("stopped", "Stopped")], default="live", required=True, index=True)
+    # When the loop last compared the record with the fingerprint (first: when it was taken).
+    checked_date = fields.Datetime(default=fields.Datetime.now, readonly=True, index=True)
 
     @api.model
     def _stop_resolved(self, batch_size):
@@ -33,13 +35,20 @@ class AiomFollowup(models.Model):
         balance, a contact) while their proposal waited or after it failed; the pending proposals
         are cancelled, and the records still open are proposed again as they are now.
 
-        Looks at the live follow-ups of pending and failed proposals only, by chunks: the cost
-        follows the number of open proposals, not the size of the database.
+        Looks at ``batch_size`` live follow-ups of pending and failed proposals, those checked
+        longest ago first (a new one was checked when proposed): a round costs one batch whatever
+        the number of open proposals, and each is looked at again within a few rounds. Nothing
+        outdated is executed meanwhile: the approval checks its follow-ups again.
         """
-        stopped = self.browse()
-        live = self.search([("state", "=", "live"), ("action_id.state", "in", ("pending", "failed"))], order="id")
-        for start in range(0, len(live), batch_size):
-            stopped |= self._stop_if_outdated(live[start : start + batch_size])
+        live = self.search(
+            [("state", "=", "live"), ("action_id.state", "in", ("pending", "failed"))],
+            order="checked_date ASC NULLS FIRST, id",
+            limit=batch_size,
+        )
+        if not live:
+            return self.browse()
+        stopped = self._stop_if_outdated(live)
+        (live - stopped).checked_date = fields.Datetime.now()
         return stopped
 
     def _stop_if_outdated(self, live):

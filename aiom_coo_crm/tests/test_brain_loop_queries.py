@@ -60,3 +60,25 @@ class TestBrainLoopQueries(BrainLoopCase):
             fifty = self.measured_run(self.deals(50, "Fifty"))
         self.assertLessEqual(fifty, QUERIES_PER_ROUND, f"{fifty} queries for a round of 50 proposals")
         self.assertLessEqual((fifty - one) / 49, QUERIES_PER_PROPOSAL, f"{one} queries for 1 proposal, {fifty} for 50")
+
+    def test_a_round_checks_one_batch_of_open_proposals(self):
+        """Withdrawal checks take the open follow-ups checked longest ago, one batch a round: the
+        round's cost does not grow with the proposals waiting, and each is reached in turn."""
+        with freeze_time(START + timedelta(days=20)):
+            self.run_loop()  # the demo database's own findings
+            deals = self.deals(25, "Waiting")
+            self.run_loop()
+        Followup = self.env["aiom.followup"].with_user(self.operator)
+        open_followups = Followup.search([("state", "=", "live"), ("action_id.state", "in", ("pending", "failed"))])
+        last = open_followups.sorted("id")[-1]
+        self.assertEqual(last.target_res_id, deals[-1].id)
+        deals[-1].action_set_won()
+        rounds = 0
+        with freeze_time(START + timedelta(days=21)):
+            while last.action_id.state == "pending":
+                rounds += 1
+                self.assertLessEqual(rounds, len(open_followups) // 10 + 1, "every open follow-up is reached")
+                stopped = Followup._stop_resolved(10)
+                self.assertLessEqual(len(stopped), 1)
+        self.assertEqual(last.action_id.state, "cancelled")
+        self.assertGreater(rounds, 1, "a round checks one batch, not every open follow-up")
