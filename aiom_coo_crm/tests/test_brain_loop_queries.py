@@ -12,7 +12,7 @@ from odoo.addons.aiom_coo.tests.common import BrainLoopCase
 
 START = datetime(2026, 10, 1, 9, 0)
 # A round of the loop: the candidates, their history and last contacts, the idempotency keys, the
-# guardrails' reads, then the actions, their steps and their follow-ups inserted together (78 on
+# guardrails' reads, then the actions, their steps and their follow-ups inserted together (77 on
 # 2026-12-03, for 1 proposal as for 50).
 QUERIES_PER_ROUND = 90
 # What each proposal may add to its batch: none today; the benchmark's target is 4.
