@@ -2,6 +2,7 @@ import logging
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 from ..references import inert
 
@@ -230,12 +231,17 @@ class AiomAnalyzer(models.Model):
     def _kind(self):
         return self.env[f"aiom.analyzer.{self.code}"]
 
-    def _followed_up_ids(self, level=None):
-        """Targets that already have a live follow-up (at ``level``): never proposed twice."""
-        domain = [("analyzer_id", "=", self.id), ("state", "!=", "stopped")]
+    def _followed_up(self, level=None, waiting_states=None):
+        """The targets that already have a live follow-up (at ``level``; of a proposal in
+        ``waiting_states``), as a subquery for a domain (``("id", "not in", ...)``): never proposed
+        twice. A subquery, not a list of ids: the list grew with every proposal filed."""
+        domain = [("analyzer_id", "=", self.id), ("state", "=", "live")]
         if level is not None:
             domain.append(("level_id", "=", level.id))
-        return self.env["aiom.followup"].search(domain).mapped("target_res_id")
+        if waiting_states is not None:
+            domain.append(("action_id.state", "in", waiting_states))
+        Followup = self.env["aiom.followup"]
+        return Followup._search(domain).subselect(SQL.identifier(Followup._table, "target_res_id"))
 
     def _outdated(self, followups):
         """``(resolved, changed)``: the records of ``followups`` whose situation was resolved

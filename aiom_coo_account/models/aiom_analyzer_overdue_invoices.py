@@ -68,9 +68,7 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
         domains = []
         for previous, level in zip([None, *levels], levels, strict=False):
             domain = self._overdue_domain(analyzer) + [("invoice_date_due", "<=", today - timedelta(days=level.days))]
-            proposed = analyzer._followed_up_ids(level)
-            if proposed:
-                domain.append(("id", "not in", proposed))
+            domain.append(("id", "not in", analyzer._followed_up(level)))
             if previous is not None:
                 # The reminders sent long enough ago first, then their follow-ups: two simple index
                 # scans (a join through action_id was planned as a loop over every follow-up).
@@ -138,21 +136,11 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
                 # An accountant's reminder: per customer, level and currency (amounts are never added up).
                 groups[(invoice.commercial_partner_id, level, invoice.currency_id)] |= invoice
             # A customer's reminder still waiting at this level is replaced by one naming all of them.
-            waiting = self.env["aiom.followup"].search(
-                [
-                    ("analyzer_id", "=", analyzer.id),
-                    ("level_id", "=", level.id),
-                    ("state", "=", "live"),
-                    ("action_id.state", "=", "pending"),
-                ]
-            )
-            if waiting:
-                for invoice in Move.search(
-                    [("id", "in", waiting.mapped("target_res_id")), ("commercial_partner_id", "in", customer_ids)]
-                ):
-                    group = (invoice.commercial_partner_id, level, invoice.currency_id)
-                    if group in groups:
-                        groups[group] |= invoice
+            waiting = analyzer._followed_up(level, waiting_states=("pending",))
+            for invoice in Move.search([("id", "in", waiting), ("commercial_partner_id", "in", customer_ids)]):
+                group = (invoice.commercial_partner_id, level, invoice.currency_id)
+                if group in groups:
+                    groups[group] |= invoice
         return [
             self._invoice_finding(analyzer, partner, level, invoices.sorted(lambda i: (i.invoice_date_due, i.id)))
             for (partner, level, _currency), invoices in sorted(

@@ -82,15 +82,7 @@ class AiomAnalyzerStalledDeals(models.AbstractModel):
             + [leaf for alternative in alternatives for leaf in _and(alternative)]
         )
         # A deal whose follow-up still waits for a decision (or an execution) gets no other one.
-        waiting = self.env["aiom.followup"].search(
-            [
-                ("analyzer_id", "=", analyzer.id),
-                ("state", "=", "live"),
-                ("action_id.state", "in", ("pending", "approved", "failed")),
-            ]
-        )
-        if waiting:
-            domain.append(("id", "not in", waiting.mapped("target_res_id")))
+        domain.append(("id", "not in", analyzer._followed_up(waiting_states=("pending", "approved", "failed"))))
         return domain
 
     def _find(self, analyzer, limit, id_range=None):
