@@ -134,10 +134,10 @@ class AiomAnalyzer(models.Model):
             keyed.setdefault(f"aiom:{self.code}:{finding['key']}", finding)
         if not keyed:
             return Action.browse()
-        filed = Action.search_fetch(
+        already_filed = Action.search_fetch(
             [("idempotency_key", "in", list(keyed)), ("company_id", "=", self.company_id.id)], ["idempotency_key"]
         )
-        for key in filed.mapped("idempotency_key"):
+        for key in already_filed.mapped("idempotency_key"):
             keyed.pop(key, None)
         recommender = self.env["aiom.recommender"]
         wanted = []  # (finding, the recommender's values)

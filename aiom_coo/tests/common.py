@@ -4,6 +4,20 @@ from odoo.tests.common import TransactionCase
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
 
+def count_queries(env, run, cold=False):
+    """The SQL queries ``run`` costs, flushing and running the precommit hooks (tracking messages)
+    as the end of a request would; ``cold`` empties the cache first, as a request of its own starts."""
+    env.flush_all()
+    env.cr.precommit.run()
+    if cold:
+        env.invalidate_all()
+    before = env.cr.sql_log_count
+    run()
+    env.flush_all()
+    env.cr.precommit.run()
+    return env.cr.sql_log_count - before
+
+
 class AiomCase(TransactionCase):
     """Users for each AI COO group and a customer to act on."""
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import AiomCase
+from .common import AiomCase, count_queries
 
 # The engine's own queries around a step's ORM work: lock and re-read the action (one query), its
 # steps (one), the savepoint (2), the outcome on the action and on its step (one UPDATE each), one
@@ -30,15 +30,7 @@ INBOX_QUERIES = 1 + 7 * (1 + 3)
 @tagged("post_install", "-at_install")
 class TestQueryCounts(AiomCase):
     def queries(self, run):
-        """Queries ``run`` costs, flushing and running the precommit hooks (tracking messages) as the
-        end of a request would."""
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        before = self.cr.sql_log_count
-        run()
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        return self.cr.sql_log_count - before
+        return count_queries(self.env, run)
 
     def proposal(self, name):
         return self.propose_create_partner(user=self.approver, name=name)
@@ -152,18 +144,8 @@ class TestApiQueryCounts(HttpCase):
             reply = self.url_open("/aiom/api/v1/actions/approve", data=json.dumps(body), headers=headers).json()
             self.assertTrue(reply["result"]["success"], reply)
 
-        def queries(run):
-            self.env.flush_all()
-            self.env.cr.precommit.run()
-            self.env.invalidate_all()
-            before = self.cr.sql_log_count
-            run()
-            self.env.flush_all()
-            self.env.cr.precommit.run()
-            return self.cr.sql_log_count - before
-
         approve_route(actions[0])
-        engine = queries(lambda: actions[1].with_user(approver).action_approve())
-        route = queries(lambda: approve_route(actions[2]))
+        engine = count_queries(self.env, lambda: actions[1].with_user(approver).action_approve(), cold=True)
+        route = count_queries(self.env, lambda: approve_route(actions[2]), cold=True)
         self.assertEqual(actions[2].state, "executed")
         self.assertLessEqual(route - engine, API_APPROVE_QUERIES, f"route {route} vs the engine alone {engine}")

@@ -79,14 +79,14 @@ class AiomAnalyzerOverdueInvoices(models.AbstractModel):
                         ("executed_date", "<=", now - timedelta(days=level.days - previous.days)),
                     ]
                 )
-                sent = sent_actions and Followup.search(
+                sent = Followup.search(
                     [
                         ("analyzer_id", "=", analyzer.id),
                         ("level_id", "=", previous.id),
                         ("action_id", "in", sent_actions.ids),
                     ]
-                ).mapped("target_res_id")
-                domain.append(("id", "in", sent or []))
+                )
+                domain.append(("id", "in", sent.mapped("target_res_id")))
             domains.append((level, domain))
         return domains
 

@@ -8,7 +8,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from odoo.addons.aiom_coo.tests.common import BrainLoopCase
+from odoo.addons.aiom_coo.tests.common import BrainLoopCase, count_queries
 
 START = datetime(2026, 10, 1, 9, 0)
 # A round of the loop: the candidates, their history and last contacts, the idempotency keys, the
@@ -39,14 +39,8 @@ class TestBrainLoopQueries(BrainLoopCase):
 
     def measured_run(self, deals):
         """Queries of one round of the loop that files ``deals``' follow-ups, and what it filed."""
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        self.env.invalidate_all()
-        before = self.cr.sql_log_count
-        outcome = self.run_loop()
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        count = self.cr.sql_log_count - before
+        outcome = {}
+        count = count_queries(self.env, lambda: outcome.update(self.run_loop()), cold=True)
         self.assertEqual(sorted(outcome["proposed"].mapped("target_res_id")), deals.ids)
         self.assertEqual(set(outcome["proposed"].mapped("state")), {"pending"})
         return count
